@@ -1,0 +1,107 @@
+"""The exceptions jiance raises, so callers can tell bad input from bad configuration from a broken store.
+
+::
+
+    JianceError                      every error the library raises on purpose
+    ├── InputError                   a file or payload we cannot turn into articles (the batch goes on)
+    │   ├── EmptyInputError          nothing but whitespace
+    │   ├── TooLargeError            over the configured size limit
+    │   ├── DecodeError              bytes that do not decode cleanly in any supported encoding
+    │   ├── UnsupportedFormatError   binary data that is no format we read
+    │   ├── CorruptDocumentError     a PDF/DOCX that is truncated or malformed
+    │   ├── EncryptedDocumentError   a password-protected PDF/DOCX
+    │   ├── NoTextLayerError         a PDF whose pages hold only images
+    │   └── ParseLimitError          the parser ran past its time or memory limit
+    ├── ConfigError                  a bad jiance.toml, setting or workspace
+    ├── StoreError                   the store refused or failed an operation
+    │   └── NotFoundError            a record id that the store does not hold
+    └── GoldError                    a gold file that is not of the expected shape
+
+Every error carries the path (or URL) it is about, so that a one-line message can name the file; only the
+CLI and web layers turn these into messages and exit codes.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "CorruptDocumentError",
+    "DecodeError",
+    "EmptyInputError",
+    "EncryptedDocumentError",
+    "GoldError",
+    "InputError",
+    "JianceError",
+    "NoTextLayerError",
+    "NotFoundError",
+    "ParseLimitError",
+    "StoreError",
+    "TooLargeError",
+    "UnsupportedFormatError",
+]
+
+
+class JianceError(Exception):
+    """Base of every error jiance raises on purpose; ``where`` names the file, URL or record concerned."""
+
+    def __init__(self, message: str, *, where: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class InputError(JianceError):
+    """Input that cannot become articles; the import records it as failed and goes on with the batch."""
+
+    reason = "bad-input"
+
+
+class EmptyInputError(InputError):
+    reason = "empty"
+
+
+class TooLargeError(InputError):
+    reason = "too-large"
+
+
+class DecodeError(InputError):
+    reason = "undecodable"
+
+
+class UnsupportedFormatError(InputError):
+    reason = "unsupported-format"
+
+
+class CorruptDocumentError(InputError):
+    reason = "corrupt"
+
+
+class EncryptedDocumentError(InputError):
+    reason = "encrypted"
+
+
+class NoTextLayerError(InputError):
+    reason = "no-text-layer"
+
+
+class ParseLimitError(InputError):
+    reason = "parse-limit"
+
+
+class ConfigError(JianceError):
+    """A workspace, jiance.toml or setting that is wrong; the message says which key and why."""
+
+
+class StoreError(JianceError):
+    """The store failed an operation (schema, integrity, I/O)."""
+
+
+class NotFoundError(StoreError):
+    """A record id the store does not hold."""
+
+
+class GoldError(JianceError):
+    """A gold file that does not have the shape the scorer expects."""

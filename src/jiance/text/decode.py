@@ -1,0 +1,151 @@
+"""Bytes become text here and nowhere else.
+
+Order of evidence: a byte-order mark; the charset the caller was told (HTTP header, meta tag, source
+config); UTF-16 recognised by its NUL pattern; strict UTF-8; strict GB18030 (a superset of GB2312 and GBK,
+so one codec covers the bulletins our users receive); then charset-normalizer's guess. Every candidate
+must also *look like text*: GB18030 decodes almost any byte string, so a decode is accepted only when its
+Han characters are mostly common ones (GB2312 level 1, computed from the codec itself) and it holds no
+control characters. Text that passes no test raises :class:`~jiance.errors.DecodeError` with the reason:
+we never store mojibake.
+"""
+
+from __future__ import annotations
+
+import codecs
+import functools
+from dataclasses import dataclass
+
+from jiance.errors import DecodeError, EmptyInputError, UnsupportedFormatError
+from jiance.text.normalize import CJK_RE
+
+__all__ = ["Decoded", "common_hanzi", "decode_bytes", "looks_like_text"]
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "x-gbk": "gb18030", "utf8": "utf-8"}
+
+
+@dataclass(slots=True, frozen=True)
+class Decoded:
+    """Decoded text and how we got it; ``via`` says which evidence decided (bom, declared, utf-8 ...)."""
+
+    text: str
+    encoding: str
+    via: str
+
+
+@functools.cache
+def common_hanzi() -> frozenset[str]:
+    """The 3,755 level-1 characters of GB2312 (rows 16-55), the most common Han characters in Chinese text."""
+    chars: set[str] = set()
+    for hi in range(0xB0, 0xD8):
+        for lo in range(0xA1, 0xFF):
+            try:
+                chars.add(bytes([hi, lo]).decode("gb2312"))
+            except UnicodeDecodeError:
+                continue
+    return frozenset(chars)
+
+
+def looks_like_text(text: str) -> tuple[bool, str]:
+    """Plausibility of a decode: few control characters, and Han characters mostly common ones.
+
+    Returns ``(ok, reason)``; the reason explains a refusal in words a user can act on.
+    """
+    sample = text[:200_000]
+    if not sample.strip():
+        return True, ""
+    controls = sum(1 for c in sample if ord(c) < 32 and c not in "\n\r\t\f\v")
+    if controls > max(2, len(sample) // 1000):
+        return False, f"{controls} control characters: binary data, not text"
+    han = CJK_RE.findall(sample)
+    if len(han) >= 20:
+        common = common_hanzi()
+        share = sum(1 for c in han if c in common) / len(han)
+        if share < 0.6:
+            return False, f"only {share:.0%} of its Han characters are common ones: wrong encoding (mojibake)"
+    latin1_pairs = sum(1 for c in sample if "\u00c0" <= c <= "\u00ff")
+    if latin1_pairs > 20 and latin1_pairs > len(sample) // 10 and len(han) < latin1_pairs:
+        return False, "accented Latin letters where Chinese was expected: text decoded twice (mojibake)"
+    return True, ""
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """Recognise BOM-less UTF-16 by NUL bytes sitting on one parity (ASCII-heavy text) or none at all."""
+    sample = data[:4096]
+    if len(sample) < 4 or len(sample) % 2:
+        return None
+    even_nuls = sample[0::2].count(0)
+    odd_nuls = sample[1::2].count(0)
+    half = len(sample) // 2
+    if odd_nuls > half * 0.2 and even_nuls < half * 0.02:
+        return "utf-16-le"
+    if even_nuls > half * 0.2 and odd_nuls < half * 0.02:
+        return "utf-16-be"
+    return None
+
+
+def _try(data: bytes, encoding: str, via: str) -> Decoded | None:
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+    ok, _ = looks_like_text(text)
+    return Decoded(text, encoding, via) if ok else None
+
+
+def _canonical(label: str) -> str:
+    label = label.strip().lower()
+    return _ALIASES.get(label, label)
+
+
+def _detector_guess(data: bytes) -> Decoded | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:1_000_000]).best()
+    if best is None:
+        return None
+    return _try(data, best.encoding, "detector")
+
+
+def decode_bytes(data: bytes, *, declared: str | None = None, where: str | None = None) -> Decoded:
+    """Decode raw bytes to text, or raise with the reason; ``where`` names the file for the error."""
+    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise EmptyInputError("the file is empty", where=where)
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            decoded = _try(data, encoding, "bom")
+            if decoded is None:
+                raise DecodeError(f"starts with a {encoding} byte-order mark but does not decode as it", where=where)
+            return decoded
+    if declared:
+        decoded = _try(data, _canonical(declared), "declared")
+        if decoded is not None:
+            return decoded
+    utf16 = _utf16_without_bom(data)
+    if utf16:
+        decoded = _try(data, utf16, "nul-pattern")
+        if decoded is not None:
+            return decoded
+    if b"\x00" in data[:8192]:
+        raise UnsupportedFormatError("binary data (NUL bytes), not a text, PDF or DOCX file", where=where)
+    for encoding in ("utf-8", "gb18030"):
+        decoded = _try(data, encoding, encoding)
+        if decoded is not None:
+            return decoded
+    decoded = _detector_guess(data)
+    if decoded is not None:
+        return decoded
+    reasons = []
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            _, why = looks_like_text(data.decode(encoding))
+            reasons.append(f"{encoding}: {why}")
+        except UnicodeDecodeError as exc:
+            reasons.append(f"{encoding}: invalid byte 0x{data[exc.start]:02x} at offset {exc.start}")
+    raise DecodeError("cannot be decoded cleanly (" + "; ".join(reasons) + ")", where=where)
