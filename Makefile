@@ -1,0 +1,62 @@
+# jiance build: `make test` and `make demo` work from a fresh Debian 12 clone and are idempotent.
+#
+# Bootstrap = system packages (scripts/setup-system.sh, a no-op when present) + .venv built from the
+# pinned requirements.lock + an editable install of jiance. A stamp file records a finished install,
+# so a second `make test` reinstalls nothing unless the lock or pyproject.toml changed.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.jiance-installed
+JOBS   ?= 2
+CHECKED := src tests benchmarks
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PIP_NO_INPUT := 1
+
+.PHONY: all bootstrap system demo test lint fmt bench lock clean distclean
+
+all: test
+
+system:
+	bash scripts/setup-system.sh
+
+# `system` is order-only: it must run first, but does not by itself make the install stale.
+$(STAMP): requirements.lock pyproject.toml | system
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $@
+
+bootstrap: $(STAMP)
+
+demo: bootstrap
+	$(BIN)/jiance demo --out demo-output
+
+lint: bootstrap
+	$(BIN)/ruff check $(CHECKED)
+	$(BIN)/ruff format --check $(CHECKED)
+	$(BIN)/mypy --strict
+
+test: lint
+	$(BIN)/pytest -n $(JOBS) -m "not slow" tests
+
+fmt: bootstrap
+	$(BIN)/ruff check --fix $(CHECKED)
+	$(BIN)/ruff format $(CHECKED)
+
+bench: bootstrap
+	$(BIN)/python -m benchmarks $(BENCH)
+
+# Re-freeze the lock from the current .venv (after a deliberate upgrade); keeps the header comment.
+lock: bootstrap
+	{ grep '^#' requirements.lock; $(BIN)/python -m pip freeze --exclude-editable | grep -v -e '^#' -e '^-e'; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+
+# Build outputs and caches; keeps .venv (use distclean to drop it too).
+clean:
+	rm -rf build dist demo-output .mypy_cache .ruff_cache .pytest_cache .hypothesis src/*.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) .bench

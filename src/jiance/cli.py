@@ -1,0 +1,246 @@
+"""The ``jiance`` command: a thin porch onto the library.
+
+Each command parses its options, calls one library function, renders the result, and turns a
+:class:`~jiance.errors.JianceError` into a one-line message and an exit code (1: some input failed,
+2: bad usage or configuration). Progress and colour live here, never in the library.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from jiance.errors import ConfigError, JianceError
+from jiance.pipeline import FileResult, import_paths, parse_path
+from jiance.publish.markdown import bulletin_markdown
+from jiance.settings import Settings, load_settings
+from jiance.store.base import Store
+from jiance.workspace import init_workspace, open_store, resolve_workspace
+
+app = typer.Typer(help="jiance (监测): from raw sources to a column-structured industry bulletin.", no_args_is_help=True)
+eval_app = typer.Typer(help="Score jiance's stages against gold files.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+out = Console(soft_wrap=True, highlight=False)
+err = Console(stderr=True, highlight=False)
+
+WorkspaceOption = Annotated[
+    str | None,
+    typer.Option("--workspace", "-w", help="Workspace folder (default: $JIANCE_WORKSPACE or the current folder)."),
+]
+
+
+class ParseFormat(str, Enum):
+    jsonl = "jsonl"
+    json = "json"
+    md = "md"
+
+
+class ListFormat(str, Enum):
+    jsonl = "jsonl"
+    table = "table"
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn library errors into a one-line message and exit code 2."""
+    try:
+        yield
+    except JianceError as error:
+        err.print(f"[red]error:[/red] {error}", markup=True)
+        raise typer.Exit(1 if not isinstance(error, ConfigError) else 2) from None
+
+
+def _settings(workspace: Path) -> Settings:
+    return load_settings(workspace) if (workspace / "jiance.toml").exists() else Settings()
+
+
+@contextmanager
+def _store(workspace_option: str | None) -> Iterator[tuple[Path, Settings, Store]]:
+    workspace = resolve_workspace(workspace_option)
+    settings = _settings(workspace)
+    if not (workspace / "jiance.toml").exists():
+        raise ConfigError("not a jiance workspace (no jiance.toml); run `jiance init DIR` first", where=str(workspace))
+    store = open_store(workspace, settings)
+    try:
+        yield workspace, settings, store
+    finally:
+        store.close()
+
+
+def _print_jsonl(records: Any) -> None:
+    for record in records:
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+@app.command()
+def init(directory: Annotated[Path, typer.Argument(help="Folder to create or complete.")]) -> None:
+    """Create a workspace: a folder with a commented jiance.toml and an empty store."""
+    with _errors():
+        path = init_workspace(directory)
+    out.print(f"workspace ready: {path}")
+    out.print(f"settings: {path / 'jiance.toml'}")
+
+
+@app.command()
+def parse(
+    path: Annotated[Path, typer.Argument(help="A bulletin file: TXT (any encoding), PDF, DOCX or HTML.")],
+    fmt: Annotated[ParseFormat, typer.Option("--format", "-f", help="jsonl (one record per article), json or md.")] = ParseFormat.jsonl,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Print the structure of one file (columns, articles, expert pieces) without touching a store."""
+    with _errors():
+        settings = _settings(resolve_workspace(workspace))
+        bulletin = parse_path(path, settings)
+    if fmt is ParseFormat.md:
+        sys.stdout.write(bulletin_markdown(bulletin))
+    elif fmt is ParseFormat.json:
+        doc = {
+            "path": bulletin.path,
+            "media_type": bulletin.media_type,
+            "encoding": bulletin.encoding,
+            "issue": bulletin.issue.to_record(),
+            "sections": bulletin.sections,
+            "contents": [{"title": c.title, "page": c.page, "line": c.lineno} for c in bulletin.contents],
+            "furniture": [{"line": f.lineno, "text": f.text, "reason": f.reason} for f in bulletin.furniture],
+            "articles": [a.to_record() for a in bulletin.articles],
+        }
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+    else:
+        _print_jsonl(a.to_record() for a in bulletin.articles)
+
+
+def _summary(results: list[FileResult]) -> Table:
+    table = Table(title="import")
+    for column in ("status", "files", "articles", "new articles"):
+        table.add_column(column, justify="right" if column != "status" else "left")
+    for status in ("imported", "unchanged", "failed"):
+        rows = [r for r in results if r.status == status]
+        table.add_row(status, str(len(rows)), str(sum(r.articles for r in rows)), str(sum(r.articles_new for r in rows)))
+    return table
+
+
+@app.command("import")
+def import_(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to import.")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Parse files and store their articles; re-importing a file changes nothing. Exit 1 if any failed."""
+
+    def show(result: FileResult) -> None:
+        if result.status == "failed":
+            err.print(f"[red]failed[/red] {result.path}: {result.message} [{result.reason}]", markup=True)
+        else:
+            out.print(f"{result.status:9} {result.path} ({result.articles} articles, {result.articles_new} new)")
+
+    with _errors(), _store(workspace) as (_, settings, store):
+        report = import_paths(paths, store, settings, on_file=show)
+    out.print(_summary(report.results))
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def articles(
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
+    section: Annotated[str | None, typer.Option(help="Only this column.")] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many.")] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """List stored articles: the same records as `parse`, plus id and their source."""
+    with _errors(), _store(workspace) as (_, _settings_, store):
+        stored = store.articles(section=section, limit=limit)
+    if fmt is ListFormat.jsonl:
+        _print_jsonl(s.to_record() for s in stored)
+        return
+    table = Table()
+    for column in ("id", "kind", "section", "title", "paragraphs"):
+        table.add_column(column)
+    for s in stored:
+        a = s.article
+        table.add_row(s.id, a.kind, a.section or "", a.title, str(len(a.paragraphs)))
+    out.print(table)
+
+
+@app.command()
+def documents(
+    status: Annotated[str | None, typer.Option(help="imported, unchanged or failed.")] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """List stored documents with their status and, for failures, the reason."""
+    with _errors(), _store(workspace) as (_, _settings_, store):
+        docs = store.documents(status)
+    table = Table()
+    for column in ("id", "status", "articles", "path", "reason"):
+        table.add_column(column)
+    for d in docs:
+        table.add_row(d.id[:12], d.status, str(d.article_count), d.path or d.url or "", f"{d.reason}: {d.error}" if d.reason else "")
+    out.print(table)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Words or any substring (two characters and up), space = AND.")],
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
+    limit: Annotated[int, typer.Option(help="At most this many results.")] = 10,
+    section: Annotated[str | None, typer.Option(help="Only this column.")] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Full-text search over titles and bodies; finds every article that contains the query."""
+    with _errors(), _store(workspace) as (_, _settings_, store):
+        hits = store.search(query, limit=limit, section=section)
+    if fmt is ListFormat.jsonl:
+        _print_jsonl(
+            {"id": h.article_id, "title": h.title, "section": h.section, "snippet": h.snippet, "score": h.score}
+            for h in hits
+        )
+        return
+    if not hits:
+        out.print(f"no article contains {query!r}")
+        return
+    for h in hits:
+        out.print(f"[bold]{h.title}[/bold]  [dim]{h.section or ''} {h.article_id}[/dim]", markup=True)
+        out.print(f"  {h.snippet}")
+
+
+@eval_app.command("parse")
+def eval_parse(
+    gold: Annotated[Path, typer.Argument(help="Gold JSON: {records: [{kind, section, title, subheadings, paragraphs}]}")],
+    path: Annotated[Path, typer.Argument(help="The bulletin file the gold describes.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """Score a parse against gold: titles, columns, bodies, paragraph boundaries, furniture, expert pieces."""
+    from jiance.evaluate.gold import load_gold
+    from jiance.evaluate.parse import render_score, score_file
+
+    with _errors():
+        score = score_file(path, load_gold(gold))
+    if fmt == "json":
+        sys.stdout.write(json.dumps(score.to_dict(), ensure_ascii=False, indent=1) + "\n")
+    else:
+        out.print(render_score(score))
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Where to write the demo's files.")] = Path("demo-output"),
+) -> None:
+    """Run the main job end to end on the bundled sample bulletins and say where the output is."""
+    from jiance.demo import run_demo
+
+    with _errors():
+        result = run_demo(out_dir, log=out.print)
+    out.print(result.summary())
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

@@ -1,0 +1,1 @@
+"""Rendering jiance records for people: Markdown now; issues, editions and PDF/HTML/DOCX later."""

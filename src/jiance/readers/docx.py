@@ -1,0 +1,251 @@
+"""DOCX bulletins: one :class:`~jiance.records.Line` per paragraph, with the heading level Word knows.
+
+A Word file already knows its paragraphs, so every line is a whole block (``block=True``) and the splitter
+never re-flows it. The heading level comes from the paragraph style (Title → 0, the cover; Heading N → N),
+else from an outline level set on the paragraph or its style, else (for files typed with plain styles and
+direct formatting) from bold paragraphs set larger than the body: the largest such size is level 1, the
+next level 2 and so on. Table cells come out paragraph by paragraph in reading order. Running headers and
+footers go to ``meta["header"]``/``meta["footer"]``, not into the body.
+
+Before python-docx parses anything the archive is checked: a zip bomb (a ``document.xml`` that inflates
+past a limit) is refused from the zip directory alone, and password-protected files (OLE containers, not
+zips) are reported as encrypted.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import docx
+from docx.enum.style import WD_STYLE_TYPE
+from docx.table import Table
+
+from jiance.errors import CorruptDocumentError, EmptyInputError, EncryptedDocumentError, TooLargeError
+from jiance.readers.sniff import DOCX, ENCRYPTED_PACKAGE, OLE_SIGNATURE
+from jiance.records import Line, SourceText
+from jiance.text import normalize_line
+
+__all__ = ["MAX_DOCUMENT_XML_BYTES", "read_docx"]
+
+MAX_DOCUMENT_XML_BYTES = 64 * 2**20  # a 300-page bulletin is under 10 MiB of XML
+MAX_TOTAL_BYTES = 512 * 2**20
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_HEADING_STYLE_RE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
+_TITLE_STYLES = {"title", "标题"}
+_MAX_HEADING_CHARS = 60
+
+
+@dataclass(slots=True)
+class _Para:
+    """A paragraph's text and formatting before heading levels are assigned."""
+
+    text: str
+    style_level: int | None
+    bold: bool | None
+    size: float | None
+
+
+def _check_archive(data: bytes, path: str, limit: int) -> None:
+    """Refuse encrypted, non-zip and oversized files before python-docx inflates anything."""
+    if data.startswith(OLE_SIGNATURE):
+        what = (
+            "password protected"
+            if ENCRYPTED_PACKAGE in data
+            else "an OLE container (password protected or .doc)"
+        )
+        raise EncryptedDocumentError(f"encrypted DOCX: {what}", where=path)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise CorruptDocumentError(f"not a valid DOCX (zip) file: {exc}", where=path) from exc
+    sizes = {info.filename: info.file_size for info in infos}
+    if "word/document.xml" not in sizes:
+        raise CorruptDocumentError("not a DOCX: the archive has no word/document.xml", where=path)
+    if sizes["word/document.xml"] > limit:
+        raise TooLargeError(
+            f"word/document.xml inflates to {sizes['word/document.xml']:,} bytes (limit {limit:,}): refused",
+            where=path,
+        )
+    if sum(sizes.values()) > max(limit, MAX_TOTAL_BYTES):
+        raise TooLargeError(f"the archive inflates to {sum(sizes.values()):,} bytes: refused", where=path)
+
+
+def _style_chain(style: Any) -> Iterator[Any]:
+    while style is not None:
+        yield style
+        style = style.base_style
+
+
+def _outline_level(paragraph: Any) -> int | None:
+    """The w:outlineLvl of the paragraph or its style chain, as a 1-based heading level (9 = body)."""
+    elements = [paragraph._p] + [style.element for style in _style_chain(paragraph.style)]
+    for element in elements:
+        props = element.find(_W + "pPr")
+        if props is None:
+            continue
+        found = props.find(_W + "outlineLvl")
+        if found is not None:
+            value = int(found.get(_W + "val", "9"))
+            return value + 1 if value < 9 else None
+    return None
+
+
+def _style_level(paragraph: Any) -> int | None:
+    for style in _style_chain(paragraph.style):
+        name = (style.name or "").strip().lower()
+        if name in _TITLE_STYLES:
+            return 0
+        match = _HEADING_STYLE_RE.match(name)
+        if match:
+            return int(match.group(1))
+    return _outline_level(paragraph)
+
+
+def _inherited(run: Any, paragraph: Any, attribute: str) -> Any:
+    """A run's font attribute, falling back to its character style and then the paragraph style chain."""
+    value = getattr(run.font, attribute)
+    if value is not None:
+        return value
+    styles = ([run.style] if run.style is not None else []) + list(_style_chain(paragraph.style))
+    for style in styles:
+        value = getattr(style.font, attribute)
+        if value is not None:
+            return value
+    return None
+
+
+def _join_breaks(text: str) -> str:
+    """Join the pieces of a paragraph broken by soft line breaks, with a space only between Latin words."""
+    pieces = [piece.strip() for piece in text.split("\n") if piece.strip()]
+    out = pieces[0] if pieces else ""
+    for piece in pieces[1:]:
+        latin = out[-1:].isascii() and out[-1:].isalnum() and piece[:1].isascii() and piece[:1].isalnum()
+        out += (" " if latin else "") + piece
+    return out
+
+
+def _para(paragraph: Any, default_size: float | None) -> _Para | None:
+    text = normalize_line(_join_breaks(paragraph.text.replace("\t", " "))).strip()
+    if not text:
+        return None
+    runs = [run for run in paragraph.runs if run.text.strip()]
+    bolds = [bool(_inherited(run, paragraph, "bold")) for run in runs]
+    sizes: Counter[float] = Counter()
+    for run in runs:
+        size = _inherited(run, paragraph, "size")
+        points = size.pt if size is not None else default_size
+        if points is not None:
+            sizes[float(points)] += len(run.text)
+    return _Para(
+        text=text,
+        style_level=_style_level(paragraph),
+        bold=all(bolds) if bolds else None,
+        size=sizes.most_common(1)[0][0] if sizes else None,
+    )
+
+
+def _blocks(container: Any) -> Iterator[Any]:
+    """Paragraphs of a body or cell in reading order, descending into tables cell by cell."""
+    for item in container.iter_inner_content():
+        if isinstance(item, Table):
+            seen: set[Any] = set()  # the elements themselves: lxml keeps one proxy per live element
+            for row in item.rows:
+                for cell in row.cells:
+                    if cell._tc in seen:  # a merged cell repeats in every row and column it spans
+                        continue
+                    seen.add(cell._tc)
+                    yield from _blocks(cell)
+        else:
+            yield item
+
+
+def _default_size(document: Any) -> float | None:
+    """The document default run size (docDefaults), used when no style sets one."""
+    normal = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    size = normal.font.size if normal is not None else None
+    if size is not None:
+        return float(size.pt)
+    defaults = document.styles.element.find(_W + "docDefaults")
+    if defaults is None:
+        return None
+    for element in defaults.iter(_W + "sz"):
+        value = element.get(_W + "val")
+        if value and value.isdigit():
+            return int(value) / 2
+    return None
+
+
+def _assign_levels(paras: list[_Para]) -> list[int | None]:
+    """Style or outline levels where set; otherwise rank bold short paragraphs set above the body size."""
+    sized = Counter[float]()
+    for para in paras:
+        if para.size is not None:
+            sized[para.size] += len(para.text)
+    body = sized.most_common(1)[0][0] if sized else None
+    candidates = sorted(
+        {
+            p.size
+            for p in paras
+            if p.style_level is None
+            and p.bold
+            and p.size
+            and body
+            and p.size > body
+            and len(p.text) <= _MAX_HEADING_CHARS
+        },
+        reverse=True,
+    )
+    rank = {size: min(index + 1, 3) for index, size in enumerate(candidates)}
+    return [
+        p.style_level
+        if p.style_level is not None
+        else (rank.get(p.size) if p.bold and p.size and len(p.text) <= _MAX_HEADING_CHARS else None)
+        for p in paras
+    ]
+
+
+def _furniture(document: Any, part: str) -> str:
+    """The distinct paragraphs of every section's headers (or footers), one per line."""
+    texts: list[str] = []
+    for section in document.sections:
+        for kind in (part, f"first_page_{part}", f"even_page_{part}"):
+            holder = getattr(section, kind)
+            if holder.is_linked_to_previous and kind != part:
+                continue
+            for paragraph in holder.paragraphs:
+                text = normalize_line(paragraph.text).strip()
+                if text and text not in texts:
+                    texts.append(text)
+    return "\n".join(texts)
+
+
+def _open(data: bytes, path: str) -> Any:
+    try:
+        return docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises KeyError, ValueError or lxml errors on broken parts
+        raise CorruptDocumentError(f"malformed DOCX: {type(exc).__name__}: {exc}", where=path) from exc
+
+
+def read_docx(data: bytes, path: str, *, max_xml_bytes: int = MAX_DOCUMENT_XML_BYTES) -> SourceText:
+    """Read a DOCX file into paragraph lines with heading levels, weight and size for the splitter."""
+    _check_archive(data, path, max_xml_bytes)
+    document = _open(data, path)
+    default = _default_size(document)
+    paras = [p for p in (_para(block, default) for block in _blocks(document)) if p is not None]
+    if not paras:
+        raise EmptyInputError("the DOCX holds no text", where=path)
+    lines = [
+        Line(text=p.text, lineno=number, size=p.size, bold=p.bold, heading=level, block=True)
+        for number, (p, level) in enumerate(zip(paras, _assign_levels(paras), strict=True), start=1)
+    ]
+    meta = {"header": _furniture(document, "header"), "footer": _furniture(document, "footer")}
+    props = document.core_properties
+    meta.update({"title": props.title or "", "author": props.author or ""})
+    return SourceText(path=path, media_type=DOCX, lines=lines, meta={k: v for k, v in meta.items() if v})

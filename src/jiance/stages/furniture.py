@@ -1,0 +1,232 @@
+"""Page furniture: running headers and footers, page numbers, covers and contents pages.
+
+Furniture is found because it *repeats*, not because a bulletin's name or phone number is known: a line
+whose shape (digits folded to ``#``, spaces removed) occurs on three or more pages is a running header or
+footer; page-number lines are recognised by their few standard shapes; a contents page is a run of lines
+that end in page numbers or dot leaders. What the furniture says (bulletin name, date, contact, copyright,
+issue number) is read into :class:`~jiance.records.IssueMeta` before the lines are dropped, and every
+dropped line is kept as a :class:`~jiance.records.FurnitureLine` with its reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from jiance.records import ContentsEntry, FurnitureLine, IssueMeta, Line
+
+__all__ = ["Furniture", "detect_furniture", "section_name", "shape_key"]
+
+_PAGE_NUMBER_RES = (
+    re.compile(r"^(?:page|p\.)\s*\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$", re.IGNORECASE),
+    re.compile(r"^[-—–_·]\s*\d{1,4}\s*[-—–_·]$"),
+    re.compile(r"^第\s*\d{1,4}\s*页(?:\s*[/，,]?\s*共\s*\d{1,4}\s*页)?$"),
+    re.compile(r"^\d{1,4}\s*/\s*\d{1,4}$"),
+)
+_BARE_NUMBER_RE = re.compile(r"^\d{1,3}$")
+_DATE_RES = (
+    re.compile(r"(20\d\d|19\d\d)\s*[.\-/]\s*(\d{1,2})\s*[.\-/]\s*(\d{1,2})"),
+    re.compile(r"(20\d\d|19\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
+)
+_PHONE_RE = re.compile(r"(?<!\d)(?:400[-\s]?\d{3}[-\s]?\d{4}|0\d{2,3}[-\s]?\d{7,8}|0\d{2,3}-\d{3,4}-\d{4}|1[3-9]\d{9})(?!\d)")
+_NUMBER_RE = re.compile(r"第\s*([0-9一二三四五六七八九十百零〇]+)\s*期|总第\s*(\d+)\s*期|No\.\s*(\d+)", re.IGNORECASE)
+_CONTENTS_HEAD_RE = re.compile(r"^(?:目\s*录|本期目录|contents)$", re.IGNORECASE)
+_CONTENTS_ENTRY_RE = re.compile(r"^(?P<title>.+?)\s*(?:[.·…．\-—_]{2,}|\s{2,}|\t)\s*(?P<page>\d{1,3})$")
+_CONTENTS_LOOSE_RE = re.compile(r"^(?P<title>.*\S)\s+(?P<page>\d{1,3})$")
+_SECTION_PREFIX_RE = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\d+[、.．]\s*|[（(][一二三四五六七八九十\d]+[)）]|第[一二三四五六七八九十]+部分)")
+_BRACKETS = "【】[]「」《》<>〔〕"
+
+
+def shape_key(text: str) -> str:
+    """A line's shape for repetition counting: digits folded to ``#``, whitespace removed."""
+    return re.sub(r"\d+", "#", "".join(text.split()))
+
+
+def section_name(text: str, sections: frozenset[str]) -> str | None:
+    """The column a line announces (``产业环境``, ``一、产业环境``, ``【产业环境】``), or ``None``."""
+    candidate = "".join(text.split()).strip(_BRACKETS)
+    candidate = _SECTION_PREFIX_RE.sub("", candidate).strip(_BRACKETS)
+    return candidate if candidate in sections else None
+
+
+def is_page_number(text: str) -> bool:
+    stripped = text.strip()
+    return any(regex.match(stripped) for regex in _PAGE_NUMBER_RES)
+
+
+def page_number_of(text: str) -> int | None:
+    digits = re.findall(r"\d+", text)
+    return int(digits[0]) if digits else None
+
+
+@dataclass(slots=True)
+class Furniture:
+    """The verdict on a file's lines: which to drop (by line number) and what they told us."""
+
+    dropped: dict[int, str] = field(default_factory=dict)  # lineno -> reason
+    issue: IssueMeta = field(default_factory=IssueMeta)
+    contents: list[ContentsEntry] = field(default_factory=list)
+    page_of_line: dict[int, int] = field(default_factory=dict)
+    contents_sections: list[str] = field(default_factory=list)
+
+    def lines(self, source: list[Line]) -> list[FurnitureLine]:
+        return [FurnitureLine(ln.lineno, ln.text, self.dropped[ln.lineno]) for ln in source if ln.lineno in self.dropped]
+
+
+def _repeated_keys(lines: list[Line], protected: frozenset[str], min_repeats: int) -> set[str]:
+    counts = Counter(shape_key(ln.text) for ln in lines if ln.text.strip())
+    repeated = set()
+    for key, count in counts.items():
+        if count < min_repeats or len(key) > 90 or len(key) < 2:
+            continue
+        if key.strip(_BRACKETS) in protected:
+            continue
+        repeated.add(key)
+    return repeated
+
+
+def _is_running_line(key: str, line: Line, keys: set[str]) -> bool:
+    return key in keys and not line.block
+
+
+def _read_meta(texts: list[str], issue: IssueMeta) -> None:
+    """Read bulletin name, date, contact, copyright and number from furniture and cover lines."""
+    for text in texts:
+        flat = text.strip()
+        if issue.date is None:
+            for regex in _DATE_RES:
+                match = regex.search(flat)
+                if match:
+                    year, month, day = (int(g) for g in match.groups())
+                    if 1 <= month <= 12 and 1 <= day <= 31:
+                        issue.date = f"{year:04d}-{month:02d}-{day:02d}"
+                        issue.date_printed = match.group(0)
+                        break
+        if issue.contact is None:
+            phone = _PHONE_RE.search(flat)
+            if phone:
+                issue.contact = phone.group(0)
+        if issue.copyright is None and ("©" in flat or "版权" in flat or "copyright" in flat.lower()):
+            issue.copyright = flat
+        if issue.number is None:
+            number = _NUMBER_RE.search(flat)
+            if number:
+                issue.number = number.group(0).replace(" ", "")
+
+
+def _title_candidate(texts: list[str]) -> str | None:
+    """The bulletin's name: a short running line with no digits, date, phone or copyright in it."""
+    for text in texts:
+        flat = text.strip()
+        if 2 <= len(flat) <= 30 and not re.search(r"\d|©|版权|页", flat):
+            return flat
+    return None
+
+
+def _contents_block(lines: list[Line], sections: frozenset[str]) -> tuple[int, int] | None:
+    """Index range [start, end) of a contents page: a 目录 heading or a run of ≥3 page-numbered entries."""
+    nonblank = [i for i, ln in enumerate(lines) if ln.text.strip()]
+    for pos, i in enumerate(nonblank):
+        text = lines[i].text.strip()
+        headed = bool(_CONTENTS_HEAD_RE.match("".join(text.split())))
+        if not headed and not _CONTENTS_ENTRY_RE.match(text):
+            continue
+        start = i
+        end, entries, misses = i + 1, 0 if headed else 1, 0
+        for j in nonblank[pos + 1 :]:
+            t = lines[j].text.strip()
+            if _CONTENTS_ENTRY_RE.match(t) or (entries and _CONTENTS_LOOSE_RE.match(t) and len(t) < 80):
+                entries, misses, end = entries + 1, 0, j + 1
+            elif section_name(t, sections) or (len(t) <= 40 and misses < 1 and entries):
+                misses += 0 if section_name(t, sections) else 1
+                end = j + 1 if section_name(t, sections) else end
+            else:
+                break
+        if entries >= 3:
+            return start, end
+        if not headed:
+            continue
+    return None
+
+
+def _contents_entries(lines: list[Line], start: int, end: int, sections: frozenset[str]) -> tuple[list[ContentsEntry], list[str]]:
+    entries: list[ContentsEntry] = []
+    found_sections: list[str] = []
+    pending = ""
+    for ln in lines[start:end]:
+        text = ln.text.strip()
+        if not text or _CONTENTS_HEAD_RE.match("".join(text.split())):
+            continue
+        match = _CONTENTS_ENTRY_RE.match(text) or _CONTENTS_LOOSE_RE.match(text)
+        if match:
+            title = (pending + match.group("title")).strip(" .·…．-—_")
+            entries.append(ContentsEntry(title=title, page=int(match.group("page")), lineno=ln.lineno))
+            pending = ""
+        elif section_name(text, sections) or len(text) <= 8:
+            found_sections.append("".join(text.split()).strip(_BRACKETS))
+            pending = ""
+        else:
+            pending += text
+    return entries, found_sections
+
+
+def _pages(lines: list[Line], dropped: dict[int, str]) -> dict[int, int]:
+    """Page of every line: from the reader when it knows, else from the page-number furniture."""
+    if any(ln.page is not None for ln in lines):
+        return {ln.lineno: ln.page for ln in lines if ln.page is not None}
+    pages: dict[int, int] = {}
+    marks = [(ln.lineno, page_number_of(ln.text)) for ln in lines if dropped.get(ln.lineno) == "page-number"]
+    marks = [(n, p) for n, p in marks if p is not None]
+    if not marks:
+        return pages
+    idx = 0
+    for ln in lines:
+        while idx < len(marks) and marks[idx][0] < ln.lineno:
+            idx += 1
+        if idx < len(marks):
+            pages[ln.lineno] = marks[idx][1]  # type: ignore[assignment]
+        else:
+            pages[ln.lineno] = (marks[-1][1] or 0) + 1
+    return pages
+
+
+def detect_furniture(lines: list[Line], sections: frozenset[str], *, protected: frozenset[str] = frozenset()) -> Furniture:
+    """Decide which lines are furniture and read the issue's metadata from them.
+
+    ``sections`` are the column names (never furniture, even though a bulletin may repeat them);
+    ``protected`` adds other lines that legitimately repeat, such as the 专家观点 marker.
+    """
+    result = Furniture()
+    keep = sections | protected
+    page_lines = [ln for ln in lines if is_page_number(ln.text)]
+    pages_seen = max(len(page_lines), len({ln.page for ln in lines if ln.page is not None}))
+    min_repeats = 3 if pages_seen >= 3 or not pages_seen else 2
+    keys = _repeated_keys(lines, keep, min_repeats)
+    running_texts: list[str] = []
+    for ln in lines:
+        text = ln.text.strip()
+        if not text:
+            continue
+        if is_page_number(text):
+            result.dropped[ln.lineno] = "page-number"
+        elif _is_running_line(shape_key(text), ln, keys):
+            result.dropped[ln.lineno] = "running-header-footer"
+            running_texts.append(text)
+    bare = [ln for ln in lines if _BARE_NUMBER_RE.match(ln.text.strip()) and ln.lineno not in result.dropped]
+    if len(bare) >= 2 and [page_number_of(b.text) for b in bare] == sorted(page_number_of(b.text) or 0 for b in bare):
+        for ln in bare:
+            result.dropped[ln.lineno] = "page-number"
+    block = _contents_block(lines, sections)
+    if block:
+        start, end = block
+        result.contents, result.contents_sections = _contents_entries(lines, start, end, sections)
+        cover_texts = [ln.text for ln in lines[:start] if ln.text.strip()]
+        for index, ln in enumerate(lines[:end]):
+            if ln.text.strip() and ln.lineno not in result.dropped:
+                result.dropped[ln.lineno] = "cover" if index < start else "contents"
+        running_texts.extend(cover_texts)
+    _read_meta(running_texts, result.issue)
+    result.issue.title = _title_candidate(running_texts)
+    result.page_of_line = _pages(lines, result.dropped)
+    return result

@@ -1,0 +1,123 @@
+"""The store interface every backend implements, and the records it hands back.
+
+SQLite (:mod:`jiance.store.sqlite`) is the default; a PostgreSQL store will implement the same
+:class:`Store` protocol, so nothing outside ``jiance.store`` ever sees SQL. Ids are content hashes
+(``Document.id`` = sha256 of the bytes, ``Article.id`` = hash of kind, title and body), which is what makes
+re-imports idempotent in every backend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Literal, Protocol, Self
+
+from jiance.records import Article, Document
+
+__all__ = [
+    "ARTICLE_STATUSES",
+    "ArticleStatus",
+    "ImportOutcome",
+    "ImportStatus",
+    "SearchHit",
+    "Store",
+    "StoredArticle",
+]
+
+ImportStatus = Literal["imported", "unchanged", "failed"]
+ArticleStatus = Literal["new", "accepted", "rejected"]
+ARTICLE_STATUSES: tuple[str, ...] = ("new", "accepted", "rejected")
+
+
+@dataclass(slots=True)
+class ImportOutcome:
+    """What :meth:`Store.save_import` did with one document and its articles."""
+
+    status: ImportStatus
+    document_id: str
+    articles_new: int = 0
+    articles_existing: int = 0  # same text already stored (from this or another file)
+
+
+@dataclass(slots=True)
+class StoredArticle:
+    """An article as the store holds it: the record plus its id, document and editorial status."""
+
+    id: str
+    document_id: str
+    article: Article
+    position: int = 0
+    status: ArticleStatus = "new"
+    created_at: str | None = None
+    document_path: str | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        """``Article.to_record(with_id=True)`` plus ``document_id``; ``source.path`` names the stored file."""
+        record = self.article.to_record(with_id=True)
+        record["document_id"] = self.document_id
+        if self.document_path is not None:
+            record["source"]["path"] = self.document_path
+        return record
+
+
+@dataclass(slots=True)
+class SearchHit:
+    """One search result: ``snippet`` has every match wrapped in the markers; ``offsets`` index
+    ``snippet_text`` (the same text without markers), so a web page can highlight it its own way."""
+
+    article_id: str
+    title: str
+    section: str | None
+    snippet: str
+    score: float  # higher is better; title hits rank above every body-only hit
+    offsets: list[tuple[int, int]] = field(default_factory=list)
+    snippet_text: str = ""
+    title_hit: bool = False
+
+
+class Store(Protocol):
+    """What jiance needs from a store. One write path; every write is one transaction."""
+
+    def migrate(self) -> list[int]: ...
+
+    def save_import(self, doc: Document, raw: bytes | None, articles: list[Article]) -> ImportOutcome: ...
+
+    def get_document(self, document_id: str) -> Document: ...
+
+    def get_raw(self, document_id: str) -> bytes | None: ...
+
+    def documents(self, status: str | None = None) -> list[Document]: ...
+
+    def articles(
+        self, *, section: str | None = None, document_id: str | None = None, limit: int | None = None
+    ) -> list[StoredArticle]: ...
+
+    def get_article(self, article_id: str) -> StoredArticle: ...
+
+    def count_articles(self) -> int: ...
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int | None = 10,
+        section: str | None = None,
+        kind: str | None = None,
+        marker: tuple[str, str] = ("【", "】"),
+    ) -> list[SearchHit]: ...
+
+    def search_ids(self, query: str, *, section: str | None = None, kind: str | None = None) -> list[str]: ...
+
+    def save_analysis(self, article_id: str, stage: str, result: Any, version: str) -> None: ...
+
+    def analysis(self, article_id: str) -> dict[str, Any]: ...
+
+    def integrity_check(self) -> list[str]: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...

@@ -1,0 +1,25 @@
+"""Numbered schema migrations of the SQLite store, applied in order and recorded in ``schema_migrations``.
+
+A migration is never edited once released: a change to the schema is a new, higher-numbered module listed
+in :data:`SQLITE_MIGRATIONS`. Running the list again is a no-op because applied numbers are recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jiance.store.migrations import sqlite_0001_initial
+
+__all__ = ["SQLITE_MIGRATIONS", "Migration"]
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One schema step: its number, a short name, and the SQL script that performs it."""
+
+    version: int
+    name: str
+    sql: str
+
+
+SQLITE_MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial", sqlite_0001_initial.SQL),)

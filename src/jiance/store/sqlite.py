@@ -1,0 +1,490 @@
+"""The default store: one SQLite file in WAL mode, with recorded migrations and a bigram search index.
+
+Every write goes through :meth:`SQLiteStore._write` (one ``BEGIN IMMEDIATE`` transaction), and the search
+index is written in the same transaction as the article it indexes, so the two never disagree. The index
+design (overlapping character bigrams in a contentless FTS5 table, every hit re-checked with a substring
+test) is explained and measured in docs/search.md; the parts that do not depend on SQL live in
+:mod:`jiance.store.search` so that other backends reuse them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from itertools import chain
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from jiance.errors import NotFoundError, StoreError
+from jiance.records import Article, Document, IssueMeta, Provenance
+from jiance.store.base import ImportOutcome, SearchHit, StoredArticle
+from jiance.store.migrations import SQLITE_MIGRATIONS, Migration
+from jiance.store.search import (
+    PLACEHOLDER,
+    SENTINEL,
+    index_text,
+    make_snippet,
+    query_grams,
+    query_terms,
+    verify,
+)
+
+__all__ = ["RANK_WINDOW", "SQLiteStore", "body_fields", "title_fields"]
+
+RANK_WINDOW = 1000  # frequent queries rank only their newest 1000 matches by bm25 (see _window_floor)
+
+_ARTICLE_COLUMNS = (
+    "a.seq, a.id, a.document_id, a.position, a.kind, a.section, a.title, a.subheadings, a.body, a.speaker,"
+    " a.headline, a.related_title, a.prov_path, a.url, a.line_start, a.line_end, a.page_start, a.page_end,"
+    " a.issue, a.published_at, a.source_name, a.author, a.status, a.created_at, d.path"
+)
+_DOCUMENT_COLUMNS = (
+    "id, path, media_type, size, status, reason, error, url, fetched_at, encoding, article_count"
+)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def title_fields(article: Article) -> list[str]:
+    """The texts that count as the article's title for search (title hits rank first)."""
+    return [article.title] + ([article.headline] if article.headline else [])
+
+
+def body_fields(article: Article) -> list[str]:
+    """The other searchable texts: the body, subheadings and the expert piece's speaker and related title."""
+    extra = [t for t in (article.speaker, article.related_title) if t]
+    return [article.body, *article.subheadings, *extra]
+
+
+def _fts_phrase(term: str) -> str:
+    grams, prefix = query_grams(term)
+    return f'"{" ".join(grams)}"' + ("*" if prefix else "")
+
+
+def _exact(terms: Sequence[str]) -> bool:
+    """True when the bigram match alone is exact, i.e. no term holds a character the index conflates."""
+    return not any(
+        c in (PLACEHOLDER, SENTINEL) or (c.isascii() and not c.isalnum()) for term in terms for c in term
+    )
+
+
+class SQLiteStore:
+    """The SQLite implementation of :class:`jiance.store.base.Store`."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        max_raw_mb: int = 50,
+        snippet_chars: int = 80,
+        busy_timeout_s: float = 30.0,
+        migrate: bool = True,
+    ) -> None:
+        self.path = str(path)
+        self.max_raw_bytes = max_raw_mb * 1024 * 1024
+        self.snippet_chars = snippet_chars
+        try:
+            self._db = sqlite3.connect(self.path, timeout=busy_timeout_s, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+            self._db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL: a crash loses no committed data
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the store: {exc}", where=self.path) from exc
+        if migrate:
+            self.migrate()
+
+    # -- plumbing ---------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """The single write path: one immediate transaction, rolled back on any error."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot start a write: {exc}", where=self.path) from exc
+        try:
+            yield self._db
+            self._db.execute("COMMIT")
+        except BaseException as exc:
+            self._db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"write failed: {exc}", where=self.path) from exc
+            raise
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        try:
+            return self._db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"read failed: {exc}", where=self.path) from exc
+
+    def migrate(self) -> list[int]:
+        """Apply the migrations not yet recorded in ``schema_migrations``; returns the numbers applied."""
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations"
+            " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        done = {row[0] for row in self._read("SELECT version FROM schema_migrations")}
+        applied = []
+        for migration in SQLITE_MIGRATIONS:
+            if migration.version not in done:
+                self._apply(migration)
+                applied.append(migration.version)
+        return applied
+
+    def _apply(self, migration: Migration) -> None:
+        # executescript cannot run inside our BEGIN; the script carries its own transaction instead.
+        script = (
+            f"BEGIN IMMEDIATE;\n{migration.sql}\n"
+            "INSERT INTO schema_migrations (version, name, applied_at)"
+            f" VALUES ({migration.version}, '{migration.name}', '{_now()}');\nCOMMIT;"
+        )
+        try:
+            self._db.executescript(script)
+        except sqlite3.Error as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise StoreError(f"migration {migration.version} failed: {exc}", where=self.path) from exc
+
+    def schema_versions(self) -> list[int]:
+        """The migration numbers recorded as applied, in order."""
+        return [row[0] for row in self._read("SELECT version FROM schema_migrations ORDER BY version")]
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- documents and articles -------------------------------------------------------------------------
+
+    def save_import(self, doc: Document, raw: bytes | None, articles: list[Article]) -> ImportOutcome:
+        """Store a document and its articles in one transaction; idempotent for an imported document."""
+        with self._write() as db:
+            row = db.execute("SELECT status FROM documents WHERE id = ?", (doc.id,)).fetchone()
+            if row is not None and row[0] == "imported":
+                return ImportOutcome("unchanged", doc.id)
+            failed = doc.status == "failed"
+            kept = raw if raw is not None and len(raw) <= self.max_raw_bytes else None
+            self._upsert_document(db, doc, kept, 0 if failed else len(articles))
+            if failed:
+                return ImportOutcome("failed", doc.id)
+            new = sum(self._insert_article(db, doc.id, pos, art) for pos, art in enumerate(articles))
+            return ImportOutcome("imported", doc.id, new, len(articles) - new)
+
+    def _upsert_document(self, db: sqlite3.Connection, doc: Document, raw: bytes | None, count: int) -> None:
+        now = _now()
+        status = "failed" if doc.status == "failed" else "imported"
+        reason, error = (doc.reason, doc.error) if status == "failed" else (None, None)
+        db.execute(
+            "INSERT INTO documents (id, path, url, media_type, size, status, reason, error, encoding,"
+            " fetched_at, raw, first_seen, last_seen, article_count)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET path = excluded.path, url = excluded.url,"
+            " media_type = excluded.media_type, size = excluded.size, status = excluded.status,"
+            " reason = excluded.reason, error = excluded.error, encoding = excluded.encoding,"
+            " fetched_at = excluded.fetched_at, raw = coalesce(excluded.raw, raw),"
+            " last_seen = excluded.last_seen, article_count = excluded.article_count",
+            (doc.id, doc.path, doc.url, doc.media_type, doc.size, status, reason, error, doc.encoding,
+             doc.fetched_at, raw, now, now, count),
+        )  # fmt: skip
+
+    def _insert_article(self, db: sqlite3.Connection, document_id: str, position: int, art: Article) -> bool:
+        """Insert one article and its index row unless its id is already stored; True if it was new."""
+        prov = art.provenance
+        cur = db.execute(
+            "INSERT INTO articles (id, document_id, position, kind, section, title, subheadings, body,"
+            " speaker, headline, related_title, prov_path, url, line_start, line_end, page_start, page_end,"
+            " issue, published_at, source_name, author, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO NOTHING",
+            (art.id, document_id, position, art.kind, art.section, art.title,
+             json.dumps(art.subheadings, ensure_ascii=False), art.body, art.speaker, art.headline,
+             art.related_title, prov.path, prov.url, prov.line_start, prov.line_end, prov.page_start,
+             prov.page_end, json.dumps(art.issue.to_record(), ensure_ascii=False) if art.issue else None,
+             art.published_at, art.source_name, art.author, _now()),
+        )  # fmt: skip
+        if cur.rowcount == 0:
+            return False
+        db.execute(
+            "INSERT INTO article_fts (rowid, title, body) VALUES (?, ?, ?)",
+            (cur.lastrowid, index_text(title_fields(art)), index_text(body_fields(art))),
+        )
+        return True
+
+    def _document(self, row: Sequence[Any]) -> Document:
+        return Document(*row)
+
+    def get_document(self, document_id: str) -> Document:
+        rows = self._read(f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE id = ?", (document_id,))
+        if not rows:
+            raise NotFoundError(f"no document {document_id}", where=self.path)
+        return self._document(rows[0])
+
+    def get_raw(self, document_id: str) -> bytes | None:
+        """The original bytes of a document (None when they were over the size cap)."""
+        rows = self._read("SELECT raw FROM documents WHERE id = ?", (document_id,))
+        if not rows:
+            raise NotFoundError(f"no document {document_id}", where=self.path)
+        raw: bytes | None = rows[0][0]
+        return raw
+
+    def documents(self, status: str | None = None) -> list[Document]:
+        where, params = ("WHERE status = ?", [status]) if status else ("", [])
+        rows = self._read(
+            f"SELECT {_DOCUMENT_COLUMNS} FROM documents {where} ORDER BY first_seen, id", params
+        )
+        return [self._document(r) for r in rows]
+
+    def _stored(self, r: Sequence[Any]) -> StoredArticle:
+        issue = json.loads(r[18]) if r[18] else None
+        article = Article(
+            kind=r[4], section=r[5], title=r[6], subheadings=json.loads(r[7]),
+            paragraphs=r[8].split("\n") if r[8] else [], speaker=r[9], headline=r[10], related_title=r[11],
+            provenance=Provenance(path=r[12], url=r[13], line_start=r[14], line_end=r[15], page_start=r[16],
+                                  page_end=r[17]),
+            issue=IssueMeta(**issue) if issue else None, published_at=r[19], source_name=r[20], author=r[21],
+            document_id=r[2],
+        )  # fmt: skip
+        return StoredArticle(r[1], r[2], article, r[3], r[22], r[23], r[24])
+
+    def _select_articles(self, where: str, params: Sequence[Any], tail: str = "") -> list[StoredArticle]:
+        rows = self._read(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles a JOIN documents d ON d.id = a.document_id"
+            f" {where} {tail}",
+            params,
+        )
+        return [self._stored(r) for r in rows]
+
+    def articles(
+        self, *, section: str | None = None, document_id: str | None = None, limit: int | None = None
+    ) -> list[StoredArticle]:
+        """Stored articles in import order, optionally of one section or one document."""
+        clauses, params = [], []
+        for column, value in (("a.section", section), ("a.document_id", document_id)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        where = "WHERE " + " AND ".join(clauses) if clauses else ""
+        tail = "ORDER BY a.seq" + (f" LIMIT {int(limit)}" if limit is not None else "")
+        return self._select_articles(where, params, tail)
+
+    def get_article(self, article_id: str) -> StoredArticle:
+        found = self._select_articles("WHERE a.id = ?", [article_id])
+        if not found:
+            raise NotFoundError(f"no article {article_id}", where=self.path)
+        return found[0]
+
+    def count_articles(self) -> int:
+        count: int = self._read("SELECT count(*) FROM articles")[0][0]
+        return count
+
+    # -- analysis results -------------------------------------------------------------------------------
+
+    def save_analysis(self, article_id: str, stage: str, result: Any, version: str) -> None:
+        """Record (or replace) one stage's result for an article."""
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO analysis (article_id, stage, result, version, created_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (article_id, stage) DO UPDATE SET result = excluded.result,"
+                " version = excluded.version, created_at = excluded.created_at",
+                (article_id, stage, json.dumps(result, ensure_ascii=False), version, _now()),
+            )
+
+    def analysis(self, article_id: str) -> dict[str, Any]:
+        """Every stage's result for an article: ``{stage: {"result": ..., "version": ...}}``."""
+        rows = self._read("SELECT stage, result, version FROM analysis WHERE article_id = ?", (article_id,))
+        return {stage: {"result": json.loads(result), "version": version} for stage, result, version in rows}
+
+    # -- search -----------------------------------------------------------------------------------------
+
+    def _filtered(
+        self, select: str, match: str, section: str | None, kind: str | None, floor: int | None
+    ) -> tuple[str, list[Any]]:
+        sql = (
+            f"SELECT {select} FROM article_fts JOIN articles a ON a.seq = article_fts.rowid"
+            " WHERE article_fts MATCH ?"
+        )
+        params: list[Any] = [match]
+        for condition, value in (
+            ("a.section = ?", section),
+            ("a.kind = ?", kind),
+            ("article_fts.rowid >= ?", floor),
+        ):
+            if value is not None:
+                sql += f" AND {condition}"
+                params.append(value)
+        return sql, params
+
+    def _window_floor(self, match: str, section: str | None, kind: str | None) -> int | None:
+        """The lowest rowid among the newest RANK_WINDOW matches, or None when there are no more than that.
+
+        bm25 has to be computed for every row it orders, which for a two-character query over 200k
+        articles means tens of thousands of rows; ranking the newest RANK_WINDOW matches keeps top-k
+        fast, and only frequent terms (where bm25 hardly separates documents anyway) are affected.
+        """
+        sql, params = self._filtered("article_fts.rowid", match, section, kind, None)
+        rows = self._read(sql + " ORDER BY article_fts.rowid DESC LIMIT 1 OFFSET ?", [*params, RANK_WINDOW])
+        return int(rows[0][0]) if rows else None
+
+    def _match_rows(
+        self,
+        match: str,
+        section: str | None,
+        kind: str | None,
+        page: tuple[int, int] | None,
+        floor: int | None,
+    ) -> list[tuple[int, float]]:
+        """(rowid, bm25) of index matches at or above ``floor``, best first, ties broken by recency."""
+        sql, params = self._filtered("article_fts.rowid, article_fts.rank", match, section, kind, floor)
+        sql += " ORDER BY article_fts.rank, a.published_at DESC, a.seq DESC"
+        if page is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += list(page)
+        return [(r[0], r[1]) for r in self._read(sql, params)]
+
+    def _candidates(
+        self, match: str, section: str | None, kind: str | None, limit: int | None
+    ) -> Iterator[tuple[StoredArticle, float]]:
+        """Index matches, best first, fetched a page at a time: first the ranked window of the newest
+        matches, then (only if the caller keeps asking) every match ranked in full."""
+        floor = None if limit is None else self._window_floor(match, section, kind)
+        seen: set[int] = set()
+        for bound in (floor, None) if floor is not None else (None,):
+            for seq, stored, rank in self._pages(match, section, kind, limit, bound):
+                if seq not in seen:
+                    seen.add(seq)
+                    yield stored, rank
+
+    def _pages(
+        self, match: str, section: str | None, kind: str | None, limit: int | None, floor: int | None
+    ) -> Iterator[tuple[int, StoredArticle, float]]:
+        size = None if limit is None else max(2 * limit, 20)
+        offset = 0
+        while True:
+            rows = self._match_rows(match, section, kind, None if size is None else (size, offset), floor)
+            by_seq = self._by_seq([seq for seq, _ in rows])
+            for seq, rank in rows:
+                yield seq, by_seq[seq], rank
+            if size is None or len(rows) < size:
+                return
+            offset += size
+
+    def _by_seq(self, seqs: list[int]) -> dict[int, StoredArticle]:
+        if not seqs:
+            return {}
+        marks = ",".join("?" * len(seqs))
+        rows = self._read(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles a JOIN documents d ON d.id = a.document_id"
+            f" WHERE a.seq IN ({marks})",
+            seqs,
+        )
+        return {r[0]: self._stored(r) for r in rows}
+
+    def _hit(
+        self, stored: StoredArticle, rank: float, terms: list[str], title_hit: bool, marker: tuple[str, str]
+    ) -> SearchHit:
+        art = stored.article
+        snippet = None
+        for text in [*body_fields(art), *title_fields(art)]:
+            snippet = make_snippet(text, terms, chars=self.snippet_chars, marker=marker)
+            if snippet is not None:
+                break
+        return SearchHit(
+            article_id=stored.id,
+            title=art.title,
+            section=art.section,
+            snippet=snippet.marked if snippet else "",
+            score=-rank,
+            offsets=snippet.offsets if snippet else [],
+            snippet_text=snippet.text if snippet else "",
+            title_hit=title_hit,
+        )
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int | None = 10,
+        section: str | None = None,
+        kind: str | None = None,
+        marker: tuple[str, str] = ("【", "】"),
+    ) -> list[SearchHit]:
+        """Articles containing every space-separated term of ``query`` (folded): title hits first, then
+        by bm25 over the bigram index, ties by recency. ``limit=None`` returns every hit."""
+        terms = query_terms(query)
+        if not terms:
+            return []
+        expr = " AND ".join(_fts_phrase(t) for t in terms)
+        title_match = f"{{title}} : ({expr})"
+        hits: list[SearchHit] = []
+        demoted: list[tuple[StoredArticle, float]] = []  # index said title, the exact check said body
+        for stored, rank in self._candidates(title_match, section, kind, limit):
+            if verify(terms, title_fields(stored.article)):
+                hits.append(self._hit(stored, rank, terms, True, marker))
+            elif verify(terms, title_fields(stored.article) + body_fields(stored.article)):
+                demoted.append((stored, rank))
+            if limit is not None and len(hits) >= limit:
+                return hits
+        body_only = self._candidates(f"({expr}) NOT {title_match}", section, kind, limit)
+        for stored, rank in chain(demoted, body_only):  # lazily: stop paging at the limit
+            if verify(terms, title_fields(stored.article) + body_fields(stored.article)):
+                hits.append(self._hit(stored, rank, terms, False, marker))
+            if limit is not None and len(hits) >= limit:
+                break
+        return hits
+
+    def search_ids(self, query: str, *, section: str | None = None, kind: str | None = None) -> list[str]:
+        """Ids of every article matching ``query`` (unranked): the cheap path for counts and recall."""
+        terms = query_terms(query)
+        if not terms:
+            return []
+        expr = " AND ".join(_fts_phrase(t) for t in terms)
+        sql = (
+            "SELECT a.id, a.title, a.headline, a.body, a.subheadings, a.speaker, a.related_title"
+            " FROM article_fts JOIN articles a ON a.seq = article_fts.rowid WHERE article_fts MATCH ?"
+        )
+        params: list[Any] = [expr]
+        for column, value in (("a.section", section), ("a.kind", kind)):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                params.append(value)
+        rows = self._read(sql, params)
+        if _exact(terms):
+            return [r[0] for r in rows]
+        return [
+            r[0]
+            for r in rows
+            if verify(terms, [t for t in (r[1], r[2], r[3], *json.loads(r[4]), r[5], r[6]) if t])
+        ]
+
+    # -- health -----------------------------------------------------------------------------------------
+
+    def integrity_check(self) -> list[str]:
+        """Problems found (empty when healthy): SQLite's own check, foreign keys, the search index."""
+        problems = [f"integrity: {r[0]}" for r in self._read("PRAGMA integrity_check") if r[0] != "ok"]
+        problems += [
+            f"foreign key: {r[0]} row {r[1]} points to a missing {r[2]}"
+            for r in self._read("PRAGMA foreign_key_check")
+        ]
+        try:
+            with self._write() as db:
+                db.execute("INSERT INTO article_fts (article_fts) VALUES ('integrity-check')")
+        except StoreError as exc:
+            problems.append(f"search index: {exc.message}")
+        indexed = self._read("SELECT count(*) FROM article_fts_docsize")[0][0]
+        stored = self.count_articles()
+        if indexed != stored:
+            problems.append(f"search index holds {indexed} articles, the store {stored}")
+        return problems
