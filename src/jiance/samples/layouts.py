@@ -127,7 +127,7 @@ def wrap_line(text: str, width: int, *, first_indent: str = "", break_inside_wor
     cells = width * 2
     lines: list[str] = []
     current = first_indent
-    for token in _tokens(text, keep_words=not break_inside_words):
+    for token in _tokens(text.strip(" "), keep_words=not break_inside_words):
         if visual_width(current + token) <= cells or (current.strip() and token in _HANGING):
             current += token
             continue
@@ -207,9 +207,9 @@ def _footer_block(opts: _Options, page: int) -> list[str]:
     return ["", *(line + mark for line in opts.footer_lines), mark, opts.page_label.format(n=page) + mark, ""]
 
 
-def _paginate(body: list[tuple[str, int | None]], opts: _Options, first_page: int, footer: bool) -> tuple[
-    list[str], dict[int, int]
-]:
+def _paginate(
+    body: list[tuple[str, int | None]], opts: _Options, first_page: int, footer: bool
+) -> tuple[list[str], dict[int, int]]:
     """Insert a running footer after every ``lines_per_page`` printed lines; note each article's page."""
     out: list[str] = []
     pages: dict[int, int] = {}
@@ -336,7 +336,9 @@ def render_text(
         toc_pages = math.ceil(toc_lines / lines_per_page)
     printed, pages = _paginate(_body_lines(sample, opts), opts, toc_first + toc_pages, footer)
     if contents:
-        toc = [(line, None) for line in _contents(sample, pages, opts, contents_style)]
+        toc: list[tuple[str, int | None]] = [
+            (line, None) for line in _contents(sample, pages, opts, contents_style)
+        ]
         front += _paginate(toc, opts, toc_first, footer)[0]
     lines = front + printed
     return _spread(_stray(lines) if stray_spaces else lines, blank_between)
@@ -353,8 +355,8 @@ def encode_text(text: str, encoding: str, newline: str = "\n") -> bytes:
 
 def render_single_article_text(article: dict[str, Any]) -> str:
     """One article as a plain text file: title line, blank line, then each block on its own line."""
-    blocks = [block["text"] for block in article["blocks"]]
-    return article["title"] + "\n\n" + "\n\n".join(blocks) + "\n"
+    blocks = [str(block["text"]) for block in article["blocks"]]
+    return f"{article['title']}\n\n" + "\n\n".join(blocks) + "\n"
 
 
 def _article_html_body(article: dict[str, Any]) -> str:

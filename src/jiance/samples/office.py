@@ -37,7 +37,9 @@ def _add_styles(document: Any) -> None:
         style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         style.base_style = styles["Normal"]
         style.font.bold = True
-    styles[EXPERT_LABEL_STYLE].paragraph_format.space_before = styles["Heading 3"].paragraph_format.space_before
+    styles[EXPERT_LABEL_STYLE].paragraph_format.space_before = styles[
+        "Heading 3"
+    ].paragraph_format.space_before
     rpr = styles["Normal"].element.get_or_add_rPr()
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:

@@ -124,29 +124,38 @@ def _title_candidate(texts: list[str]) -> str | None:
     return None
 
 
+def _section_like(text: str, sections: frozenset[str], headed: bool) -> bool:
+    """A column name in a contents page: a configured one, or (under a 目录 heading) a short label."""
+    if section_name(text, sections):
+        return True
+    return headed and len(text) <= 10 and not re.search(r"\d", text)
+
+
 def _contents_block(lines: list[Line], sections: frozenset[str]) -> tuple[int, int] | None:
-    """Index range [start, end) of a contents page: a 目录 heading or a run of ≥3 page-numbered entries."""
+    """Index range [start, end) of a contents page: a 目录 heading or a run of ≥3 page-numbered entries.
+
+    Inside it: entries (title, leaders or spaces, page number), column names, and the first line of an
+    entry whose title wraps. The page ends at the first line that is none of these.
+    """
     nonblank = [i for i, ln in enumerate(lines) if ln.text.strip()]
     for pos, i in enumerate(nonblank):
         text = lines[i].text.strip()
         headed = bool(_CONTENTS_HEAD_RE.match("".join(text.split())))
         if not headed and not _CONTENTS_ENTRY_RE.match(text):
             continue
-        start = i
-        end, entries, misses = i + 1, 0 if headed else 1, 0
+        end, entries, pending = i + 1, 0 if headed else 1, False
         for j in nonblank[pos + 1 :]:
             t = lines[j].text.strip()
-            if _CONTENTS_ENTRY_RE.match(t) or (entries and _CONTENTS_LOOSE_RE.match(t) and len(t) < 80):
-                entries, misses, end = entries + 1, 0, j + 1
-            elif section_name(t, sections) or (len(t) <= 40 and misses < 1 and entries):
-                misses += 0 if section_name(t, sections) else 1
-                end = j + 1 if section_name(t, sections) else end
+            if _CONTENTS_ENTRY_RE.match(t) or (entries and _CONTENTS_LOOSE_RE.match(t) and len(t) < 90):
+                entries, pending, end = entries + 1, False, j + 1
+            elif _section_like(t, sections, headed) and not pending:
+                continue
+            elif len(t) <= 60 and not pending and not t.endswith("。"):
+                pending = True
             else:
                 break
         if entries >= 3:
-            return start, end
-        if not headed:
-            continue
+            return i, end
     return None
 
 

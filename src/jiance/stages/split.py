@@ -48,7 +48,7 @@ from jiance.records import (
 )
 from jiance.stages.furniture import detect_furniture, section_name
 from jiance.text.normalize import fold, is_cjk, visual_width
-from jiance.text.reflow import CLOSING, SENTENCE_END, Block, detect_conventions, reflow
+from jiance.text.reflow import CLOSING, SENTENCE_END, Block, detect_conventions, join_lines, reflow
 
 __all__ = ["DEFAULT_SECTIONS", "SplitOptions", "split_bulletin"]
 
@@ -122,6 +122,8 @@ def heading_like(text: str, width: float) -> bool:
     core = flat.rstrip(CLOSING)
     if not core or core[-1] in _NOT_HEADING_END or "。" in core or core.count("，") > 1:
         return False
+    if "，" in core and core[-1] in "？?！!":
+        return False  # 重要数据怎么识别，谁来认定？ is a one-line paragraph, not a heading
     return not (core != flat and core[-1] in SENTENCE_END)
 
 
@@ -153,6 +155,30 @@ def _isolate_markers(lines: list[Line], sections: frozenset[str], marker: str) -
             out.append(replace(ln, block=True))
         else:
             out.append(ln)
+    return out
+
+
+def _split_listed_titles(blocks: list[Block], titles: frozenset[str]) -> list[Block]:
+    """Cut a block after its leading lines when they spell a contents-page title.
+
+    A title that fills its last line to the margin is indistinguishable from a paragraph's first line in a
+    text dump; the contents page tells where it ends.
+    """
+    if not titles:
+        return blocks
+    out: list[Block] = []
+    for block in blocks:
+        cut = 0
+        if len(block.lines) > 1:
+            for k in range(1, len(block.lines)):
+                if fold(join_lines(block.lines[:k])) in titles:
+                    cut = k
+                    break
+        if cut:
+            out.append(Block(join_lines(block.lines[:cut]), block.lines[:cut]))
+            out.append(Block(join_lines(block.lines[cut:]), block.lines[cut:]))
+        else:
+            out.append(block)
     return out
 
 
@@ -281,6 +307,10 @@ def _window(units: list[_Unit], indices: Iterable[int], limit: int = 3) -> list[
     return taken
 
 
+_INTRODUCTION = re.compile(
+    "(?:" + "|".join(ROLE_WORDS) + r")[\u4e00-\u9fff]{2,3}(?:表示|说|指出|认为|介绍|强调|透露|在)"
+)  # a person given their full title: how a story, not a section, first names its speaker
+_VENUE = re.compile(r"在.{2,40}?(?:会议|大会|峰会|论坛|发布会|开幕式|年会|博览会|展会)(?:上|期间)")
 _LEAD_DATE = re.compile(r"\d{1,2}月\d{1,2}日|^(?:近日|日前|近期|本周|昨天|今天)")
 
 
@@ -300,31 +330,56 @@ def _after(units: list[_Unit], i: int) -> list[int]:
     return _window(units, range(j, len(units)))
 
 
+def heading_features(units: list[_Unit], i: int, story: _Story, cohesion: _Cohesion) -> dict[str, float]:
+    """What speaks for the heading at ``i`` continuing ``story`` or starting a new one (see _WEIGHTS)."""
+    after = _after(units, i)
+    lead = [story.index, *story.indices[:2]]
+    before = _window(units, range(i - 1, -1, -1))
+    next_vec = cohesion.vector(after)
+    opening = units[after[0]].text if after else ""
+    heading = units[i].text.strip()
+    return {
+        "cohesion": cohesion.cosine(cohesion.vector(lead), next_vec) + cohesion.cosine(cohesion.vector(before), next_vec),
+        "echo": cohesion.share(cohesion.tokens[i], story.tokens),
+        "colon": float(bool(_COLON_TITLE.match(heading))),
+        "lead_date": float(bool(_LEAD_DATE.search(opening.split("。")[0]))),
+        "back_reference": float(bool(_BACK_REFERENCE.match(opening))),
+        "digits": float(bool(re.search(r"\d", heading))),
+        "long": float(len(heading) >= 18),
+        "subheadings": float(min(len(story.subheadings), 3)),
+        "introduces": float(bool(_INTRODUCTION.search(opening.split("。")[0]))),
+        "venue": float(bool(_VENUE.search(opening.split("。")[0]))),
+    }
+
+
+# Fitted on the seed's first column and other columns (82 decisions) together with the project's sample
+# bulletins rendered without a contents page (see docs/parsing.md); positive means "sub-heading".
+_WEIGHTS = {
+    "cohesion": 10.0,
+    "echo": 1.0,
+    "colon": -0.8,
+    "lead_date": 0.0,
+    "back_reference": 0.4,
+    "digits": 0.0,
+    "long": -0.6,
+    "subheadings": 0.1,
+    "introduces": 0.0,
+    "venue": 0.0,
+}
+_BIAS = -0.8
+
+
 def _continues(units: list[_Unit], i: int, story: _Story, cohesion: _Cohesion) -> float:
     """Evidence that the heading at ``i`` continues ``story`` (> 0) rather than starting a new one (< 0).
 
     Cohesion of the text after the heading with the story's lead (title and first paragraphs) and with the
-    paragraphs right before it, the share of the heading's own words already used by the story, and cues in
-    the next paragraph's first sentence. The weights were fitted on the seed bulletin's 82 decisions and
-    checked on the project's own samples; see docs/parsing.md.
+    paragraphs right before it, the share of the heading's own words the story already used, the shape of
+    the heading, and cues in the next paragraph's first sentence.
     """
-    after = _after(units, i)
-    if not after:
+    if not _after(units, i):
         return 1.0
-    lead = [story.index, *story.indices[:2]]
-    before = _window(units, range(i - 1, -1, -1))
-    next_vec = cohesion.vector(after)
-    score = 8.0 * (cohesion.cosine(cohesion.vector(lead), next_vec) + cohesion.cosine(cohesion.vector(before), next_vec))
-    score += 2.0 * cohesion.share(cohesion.tokens[i], story.tokens)
-    opening = units[after[0]].text
-    first_sentence = opening.split("。")[0]
-    if _COLON_TITLE.match(units[i].text):
-        score -= 0.3
-    if _LEAD_DATE.search(first_sentence):
-        score -= 0.4
-    if _BACK_REFERENCE.match(opening):
-        score += 0.4
-    return score - 0.8
+    features = heading_features(units, i, story, cohesion)
+    return _BIAS + sum(_WEIGHTS[name] * value for name, value in features.items())
 
 
 # ---------------------------------------------------------------- assembly
@@ -377,6 +432,7 @@ class _Walker:
     last_article_title: str | None = None
     last_was_heading: str | None = None  # verdict of the previous unit when it was a heading
     titles: frozenset[str] = frozenset()  # folded titles listed on the contents page
+    single: bool = False  # a file with one article: every heading after the title is a sub-heading
 
     def close(self) -> None:
         if self.story is None:
@@ -435,7 +491,9 @@ class _Walker:
             # Two headings in a row after body text: the second is a one-line paragraph (a question).
             self.add_body(i)
             return "body"
-        if self.titles:
+        if self.single:
+            verdict = "subheading"
+        elif self.titles:
             verdict = "title" if _listed(unit.text, self.titles) else "subheading"
         elif self.layout and unit.level is not None:
             verdict = "title" if unit.level == 1 else "subheading"
@@ -466,29 +524,58 @@ class _Walker:
         return self.articles
 
 
+def _without_furniture(lines: list[Line], dropped: dict[int, str], pages: dict[int, int]) -> list[Line]:
+    """The content lines, with each page break (furniture and the blank lines around it) closed up.
+
+    A break leaves one blank line only when the text before it ends a sentence, so that a paragraph
+    running over a page stays one paragraph even in files whose blank lines mark paragraph ends.
+    """
+    out: list[Line] = []
+    gap: list[Line] = []
+    saw_furniture = False
+    for ln in lines:
+        if ln.lineno in dropped:
+            saw_furniture = True
+            continue
+        if ln.page is None and ln.lineno in pages:
+            ln = replace(ln, page=pages[ln.lineno])
+        if not ln.text.strip():
+            gap.append(ln)
+            continue
+        if saw_furniture:
+            previous = next((x for x in reversed(out) if x.text.strip()), None)
+            ends = previous is not None and _sentence_closed(previous.text)
+            gap = gap[:1] if ends else []
+        out.extend(gap)
+        out.append(ln)
+        gap, saw_furniture = [], False
+    return out
+
+
+def _sentence_closed(text: str) -> bool:
+    core = text.rstrip().rstrip(CLOSING)
+    return bool(core) and core[-1] in SENTENCE_END
+
+
 def split_bulletin(source: SourceText, options: SplitOptions | None = None) -> Bulletin:
     """Split one file's text into its articles and expert pieces, in reading order."""
     options = options or SplitOptions()
     base_sections = frozenset(options.sections)
     furniture = detect_furniture(source.lines, base_sections, protected=frozenset({options.expert_marker}))
     sections = _sections_of(options, furniture.contents_sections)
-    body_lines = []
-    for ln in source.lines:
-        if ln.lineno in furniture.dropped:
-            continue
-        if ln.page is None and ln.lineno in furniture.page_of_line:
-            ln = replace(ln, page=furniture.page_of_line[ln.lineno])
-        body_lines.append(ln)
+    body_lines = _without_furniture(source.lines, furniture.dropped, furniture.page_of_line)
     body_lines = _isolate_markers(body_lines, sections, options.expert_marker)
     conv = detect_conventions(body_lines)
-    blocks = reflow(body_lines, conv)
+    titles = frozenset(fold(c.title) for c in furniture.contents) if len(furniture.contents) >= 3 else frozenset()
+    blocks = _split_listed_titles(reflow(body_lines, conv), titles)
     width = conv.width if body_lines and body_lines[0].x1 is None else 0.0
     units = _drop_cover(_assign_roles(blocks, sections, options.expert_marker, width))
     if source.meta.get("title") and not furniture.issue.title:
         furniture.issue.title = source.meta["title"]
     layout = _layout_levels(units)
-    titles = frozenset(fold(c.title) for c in furniture.contents) if len(furniture.contents) >= 3 else frozenset()
-    walker = _Walker(units, source.path, furniture.issue, layout, _Cohesion(units), titles=titles)
+    # No columns, no contents, no running furniture: a single article (a saved page, a TXT article).
+    single = not titles and not furniture.dropped and not any(u.role == "section" for u in units)
+    walker = _Walker(units, source.path, furniture.issue, layout, _Cohesion(units), titles=titles, single=single)
     articles = walker.walk()
     found_sections = list(dict.fromkeys(u.section for u in units if u.role == "section" and u.section))
     return Bulletin(

@@ -143,7 +143,7 @@ def _matches(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
             start = folded.find(term, end)
     merged: list[tuple[int, int]] = []
     for s, e in sorted(spans):
-        if merged and s <= merged[-1][1]:
+        if merged and s < merged[-1][1]:  # overlapping; adjacent matches stay apart
             merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
         else:
             merged.append((s, e))

@@ -14,7 +14,6 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from itertools import chain
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -217,10 +216,12 @@ class SQLiteStore:
         )  # fmt: skip
         if cur.rowcount == 0:
             return False
+        title = index_text(title_fields(art))
         db.execute(
             "INSERT INTO article_fts (rowid, title, body) VALUES (?, ?, ?)",
-            (cur.lastrowid, index_text(title_fields(art)), index_text(body_fields(art))),
+            (cur.lastrowid, title, index_text(body_fields(art))),
         )
+        db.execute("INSERT INTO title_fts (rowid, title) VALUES (?, ?)", (cur.lastrowid, title))
         return True
 
     def _document(self, row: Sequence[Any]) -> Document:
@@ -310,36 +311,35 @@ class SQLiteStore:
     # -- search -----------------------------------------------------------------------------------------
 
     def _filtered(
-        self, select: str, match: str, section: str | None, kind: str | None, floor: int | None
+        self, table: str, select: str, match: str, section: str | None, kind: str | None, floor: int | None
     ) -> tuple[str, list[Any]]:
-        sql = (
-            f"SELECT {select} FROM article_fts JOIN articles a ON a.seq = article_fts.rowid"
-            " WHERE article_fts MATCH ?"
-        )
+        select = select.replace("fts.", f"{table}.")
+        sql = f"SELECT {select} FROM {table} JOIN articles a ON a.seq = {table}.rowid WHERE {table} MATCH ?"
         params: list[Any] = [match]
         for condition, value in (
             ("a.section = ?", section),
             ("a.kind = ?", kind),
-            ("article_fts.rowid >= ?", floor),
+            (f"{table}.rowid >= ?", floor),
         ):
             if value is not None:
                 sql += f" AND {condition}"
                 params.append(value)
         return sql, params
 
-    def _window_floor(self, match: str, section: str | None, kind: str | None) -> int | None:
+    def _window_floor(self, table: str, match: str, section: str | None, kind: str | None) -> int | None:
         """The lowest rowid among the newest RANK_WINDOW matches, or None when there are no more than that.
 
         bm25 has to be computed for every row it orders, which for a two-character query over 200k
         articles means tens of thousands of rows; ranking the newest RANK_WINDOW matches keeps top-k
         fast, and only frequent terms (where bm25 hardly separates documents anyway) are affected.
         """
-        sql, params = self._filtered("article_fts.rowid", match, section, kind, None)
-        rows = self._read(sql + " ORDER BY article_fts.rowid DESC LIMIT 1 OFFSET ?", [*params, RANK_WINDOW])
+        sql, params = self._filtered(table, "fts.rowid", match, section, kind, None)
+        rows = self._read(sql + f" ORDER BY {table}.rowid DESC LIMIT 1 OFFSET ?", [*params, RANK_WINDOW])
         return int(rows[0][0]) if rows else None
 
     def _match_rows(
         self,
+        table: str,
         match: str,
         section: str | None,
         kind: str | None,
@@ -347,33 +347,41 @@ class SQLiteStore:
         floor: int | None,
     ) -> list[tuple[int, float]]:
         """(rowid, bm25) of index matches at or above ``floor``, best first, ties broken by recency."""
-        sql, params = self._filtered("article_fts.rowid, article_fts.rank", match, section, kind, floor)
-        sql += " ORDER BY article_fts.rank, a.published_at DESC, a.seq DESC"
+        sql, params = self._filtered(table, "fts.rowid, fts.rank", match, section, kind, floor)
+        sql += f" ORDER BY {table}.rank, a.published_at DESC, a.seq DESC"
         if page is not None:
             sql += " LIMIT ? OFFSET ?"
             params += list(page)
         return [(r[0], r[1]) for r in self._read(sql, params)]
 
     def _candidates(
-        self, match: str, section: str | None, kind: str | None, limit: int | None
+        self, table: str, match: str, section: str | None, kind: str | None, limit: int | None
     ) -> Iterator[tuple[StoredArticle, float]]:
         """Index matches, best first, fetched a page at a time: first the ranked window of the newest
         matches, then (only if the caller keeps asking) every match ranked in full."""
-        floor = None if limit is None else self._window_floor(match, section, kind)
+        floor = None if limit is None else self._window_floor(table, match, section, kind)
         seen: set[int] = set()
         for bound in (floor, None) if floor is not None else (None,):
-            for seq, stored, rank in self._pages(match, section, kind, limit, bound):
+            for seq, stored, rank in self._pages(table, match, section, kind, limit, bound):
                 if seq not in seen:
                     seen.add(seq)
                     yield stored, rank
 
     def _pages(
-        self, match: str, section: str | None, kind: str | None, limit: int | None, floor: int | None
+        self,
+        table: str,
+        match: str,
+        section: str | None,
+        kind: str | None,
+        limit: int | None,
+        floor: int | None,
     ) -> Iterator[tuple[int, StoredArticle, float]]:
         size = None if limit is None else max(2 * limit, 20)
         offset = 0
         while True:
-            rows = self._match_rows(match, section, kind, None if size is None else (size, offset), floor)
+            rows = self._match_rows(
+                table, match, section, kind, None if size is None else (size, offset), floor
+            )
             by_seq = self._by_seq([seq for seq, _ in rows])
             for seq, rank in rows:
                 yield seq, by_seq[seq], rank
@@ -427,22 +435,19 @@ class SQLiteStore:
         if not terms:
             return []
         expr = " AND ".join(_fts_phrase(t) for t in terms)
-        title_match = f"{{title}} : ({expr})"
         hits: list[SearchHit] = []
-        demoted: list[tuple[StoredArticle, float]] = []  # index said title, the exact check said body
-        for stored, rank in self._candidates(title_match, section, kind, limit):
+        for stored, rank in self._candidates("title_fts", expr, section, kind, limit):
             if verify(terms, title_fields(stored.article)):
                 hits.append(self._hit(stored, rank, terms, True, marker))
-            elif verify(terms, title_fields(stored.article) + body_fields(stored.article)):
-                demoted.append((stored, rank))
-            if limit is not None and len(hits) >= limit:
-                return hits
-        body_only = self._candidates(f"({expr}) NOT {title_match}", section, kind, limit)
-        for stored, rank in chain(demoted, body_only):  # lazily: stop paging at the limit
-            if verify(terms, title_fields(stored.article) + body_fields(stored.article)):
+                if limit is not None and len(hits) >= limit:
+                    return hits
+        # Every title hit is in ``hits`` by now, so the body pass skips whatever has one.
+        for stored, rank in self._candidates("article_fts", expr, section, kind, limit):
+            art = stored.article
+            if not verify(terms, title_fields(art)) and verify(terms, title_fields(art) + body_fields(art)):
                 hits.append(self._hit(stored, rank, terms, False, marker))
-            if limit is not None and len(hits) >= limit:
-                break
+                if limit is not None and len(hits) >= limit:
+                    break
         return hits
 
     def search_ids(self, query: str, *, section: str | None = None, kind: str | None = None) -> list[str]:
@@ -478,13 +483,14 @@ class SQLiteStore:
             f"foreign key: {r[0]} row {r[1]} points to a missing {r[2]}"
             for r in self._read("PRAGMA foreign_key_check")
         ]
-        try:
-            with self._write() as db:
-                db.execute("INSERT INTO article_fts (article_fts) VALUES ('integrity-check')")
-        except StoreError as exc:
-            problems.append(f"search index: {exc.message}")
-        indexed = self._read("SELECT count(*) FROM article_fts_docsize")[0][0]
         stored = self.count_articles()
-        if indexed != stored:
-            problems.append(f"search index holds {indexed} articles, the store {stored}")
+        for table in ("article_fts", "title_fts"):
+            try:
+                with self._write() as db:
+                    db.execute(f"INSERT INTO {table} ({table}) VALUES ('integrity-check')")
+            except StoreError as exc:
+                problems.append(f"search index {table}: {exc.message}")
+            indexed = self._read(f"SELECT count(*) FROM {table}_docsize")[0][0]
+            if indexed != stored:
+                problems.append(f"search index {table} holds {indexed} articles, the store {stored}")
         return problems

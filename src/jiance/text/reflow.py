@@ -107,7 +107,11 @@ def detect_conventions(lines: list[Line]) -> Conventions:
     width = widths[int(len(widths) * 0.75)] if len(widths) > 3 else widths[-1]
     tolerance = max(6.0, width * 0.08)
     near_full = sum(1 for w in widths if abs(w - width) <= tolerance) / len(widths)
-    wrapped = len(nonblank) >= 4 and near_full >= 0.35
+    long_lines = [ln for ln in nonblank if len(ln.text) >= 12]
+    open_ends = sum(1 for ln in long_lines if not _ends_sentence(ln.text)) / max(1, len(long_lines))
+    # Hard-wrapped text has a regular right edge and many lines that stop mid-sentence; text with one
+    # line per paragraph (web copies, DOCX exports) has neither.
+    wrapped = len(nonblank) >= 4 and near_full >= 0.35 and open_ends >= 0.3
     gaps = blanks = 0
     previous_blank = False
     seen = False
@@ -125,7 +129,7 @@ def detect_conventions(lines: list[Line]) -> Conventions:
     ems = [ln.size for ln in nonblank if ln.size is not None]
     left = min(lefts) if lefts else None
     em = statistics.median(ems) if ems else None
-    conv = Conventions(width, 0 < blank_ratio < 0.7, trailing >= 0.03, False, wrapped, left, em)
+    conv = Conventions(width, 0.12 <= blank_ratio < 0.7, trailing >= 0.03, False, wrapped, left, em)
     conv.indent_marks = sum(_indented(ln, conv) for ln in nonblank) / len(nonblank) >= 0.03
     return conv
 
@@ -154,6 +158,8 @@ def _word_wrap(line: Line, nxt: Line | None) -> bool:
 def _ends_paragraph(line: Line, nxt: Line | None, conv: Conventions) -> bool:
     if nxt is None or not conv.wrapped:
         return True
+    if conv.blank_marks:
+        return False  # only a blank line ends a paragraph (handled by the caller)
     if conv.trailing_marks and line.trailing_space:
         # Latin text is narrower than its cell count says, so a word-wrapped line may look a little short.
         return not (_word_wrap(line, nxt) and _width(line) >= conv.width * 0.6)

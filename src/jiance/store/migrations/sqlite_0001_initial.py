@@ -78,4 +78,6 @@ CREATE TABLE analysis (
 -- text lives in articles. The ascii tokenizer keeps every non-ASCII character, so a bigram is one token.
 CREATE VIRTUAL TABLE article_fts USING fts5 (title, body, tokenize = 'ascii', content = '');
 INSERT INTO article_fts (article_fts, rank) VALUES ('rank', 'bm25(5.0, 1.0)');
+-- Titles again on their own: the title-first pass then walks short doclists, not every body's.
+CREATE VIRTUAL TABLE title_fts USING fts5 (title, tokenize = 'ascii', content = '');
 """
