@@ -95,6 +95,10 @@ def _strip_furniture(root: Any) -> None:
     for element in list(root.iter(*_SKIP, etree.Comment, etree.ProcessingInstruction)):
         if element.getparent() is not None:
             element.drop_tree()
+    # A page footer (copyright, contact) is running furniture; a footer inside an article is its own.
+    for element in list(root.iter("footer")):
+        if element.getparent() is not None and not any(a.tag in ("article", "aside") for a in element.iterancestors()):
+            element.drop_tree()
 
 
 def is_bulletin(root: Any) -> bool:

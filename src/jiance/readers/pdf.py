@@ -139,12 +139,28 @@ def _wide_gaps(line: list[_Glyph]) -> Iterator[tuple[float, float]]:
             yield left.x1, right.x0
 
 
+_MIN_COLUMN_GLYPHS = 4
+
+
+def _words_beside(line: list[_Glyph], a: float, b: float) -> int:
+    """Glyphs of real text (not spaces, dots or digits) on the poorer side of a gap from ``a`` to ``b``."""
+    def wordy(g: _Glyph) -> bool:
+        return not (g.text.isspace() or g.text in ".．·…" or g.text.isdigit())
+
+    left = sum(1 for g in line if g.x1 <= a and wordy(g))
+    right = sum(1 for g in line if g.x0 >= b and wordy(g))
+    return min(left, right)
+
+
 def _find_gutter(lines: list[list[_Glyph]], width: float) -> float | None:
     """An x near the page's middle that a wide gap covers in several lines, or None (one column)."""
     lo, hi = 0.3 * width, 0.7 * width
     counts: dict[int, int] = {}
     for line in lines:
         for a, b in _wide_gaps(line):
+            # A column has words on both sides of the gap: leader dots and page numbers are not one.
+            if _words_beside(line, a, b) < _MIN_COLUMN_GLYPHS:
+                continue
             for x in range(int(max(a, lo)) + 1, int(min(b, hi))):
                 counts[x] = counts.get(x, 0) + 1
     if not counts:

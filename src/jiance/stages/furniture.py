@@ -32,8 +32,11 @@ _DATE_RES = (
 _PHONE_RE = re.compile(r"(?<!\d)(?:400[-\s]?\d{3}[-\s]?\d{4}|0\d{2,3}[-\s]?\d{7,8}|0\d{2,3}-\d{3,4}-\d{4}|1[3-9]\d{9})(?!\d)")
 _NUMBER_RE = re.compile(r"第\s*([0-9一二三四五六七八九十百零〇]+)\s*期|总第\s*(\d+)\s*期|No\.\s*(\d+)", re.IGNORECASE)
 _CONTENTS_HEAD_RE = re.compile(r"^(?:目\s*录|本期目录|contents)$", re.IGNORECASE)
-_CONTENTS_ENTRY_RE = re.compile(r"^(?P<title>.+?)\s*(?:[.·…．\-—_]{2,}|\s{2,}|\t)\s*(?P<page>\d{1,3})$")
+_LEADERS = r"(?:(?:[.·…．\-—_]\s?){3,}|\s{2,}|\t)"
+_CONTENTS_ENTRY_RE = re.compile(r"^(?P<title>.+?)\s*" + _LEADERS + r"\s*(?P<page>\d{1,3})?$")
 _CONTENTS_LOOSE_RE = re.compile(r"^(?P<title>.*\S)\s+(?P<page>\d{1,3})$")
+# An entry so long that the leaders were squeezed out: the page number glued to the title's last character.
+_CONTENTS_GLUED_RE = re.compile(r"^(?P<title>.{16,}[^\d\s.%])(?P<page>\d{1,3})$")
 _SECTION_PREFIX_RE = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\d+[、.．]\s*|[（(][一二三四五六七八九十\d]+[)）]|第[一二三四五六七八九十]+部分)")
 _BRACKETS = "【】[]「」《》<>〔〕"
 
@@ -146,7 +149,7 @@ def _contents_block(lines: list[Line], sections: frozenset[str]) -> tuple[int, i
         end, entries, pending = i + 1, 0 if headed else 1, False
         for j in nonblank[pos + 1 :]:
             t = lines[j].text.strip()
-            if _CONTENTS_ENTRY_RE.match(t) or (entries and _CONTENTS_LOOSE_RE.match(t) and len(t) < 90):
+            if _CONTENTS_ENTRY_RE.match(t) or (entries and (_CONTENTS_LOOSE_RE.match(t) or _CONTENTS_GLUED_RE.match(t)) and len(t) < 90):
                 entries, pending, end = entries + 1, False, j + 1
             elif _section_like(t, sections, headed) and not pending:
                 continue
@@ -159,6 +162,12 @@ def _contents_block(lines: list[Line], sections: frozenset[str]) -> tuple[int, i
     return None
 
 
+def _column_label(text: str) -> bool:
+    """A contents line naming a column rather than an article: two to six Han characters, nothing else."""
+    flat = "".join(text.split()).strip(_BRACKETS)
+    return 2 <= len(flat) <= 6 and all("\u4e00" <= c <= "\u9fff" for c in flat)
+
+
 def _contents_entries(lines: list[Line], start: int, end: int, sections: frozenset[str]) -> tuple[list[ContentsEntry], list[str]]:
     entries: list[ContentsEntry] = []
     found_sections: list[str] = []
@@ -167,13 +176,15 @@ def _contents_entries(lines: list[Line], start: int, end: int, sections: frozens
         text = ln.text.strip()
         if not text or _CONTENTS_HEAD_RE.match("".join(text.split())):
             continue
-        match = _CONTENTS_ENTRY_RE.match(text) or _CONTENTS_LOOSE_RE.match(text)
+        match = _CONTENTS_ENTRY_RE.match(text) or _CONTENTS_LOOSE_RE.match(text) or _CONTENTS_GLUED_RE.match(text)
+        label = match.group("title").strip(" .·…．-—_") if match else text
+        if not pending and (section_name(label, sections) or _column_label(label)):
+            found_sections.append("".join(label.split()).strip(_BRACKETS))
+            continue
         if match:
             title = (pending + match.group("title")).strip(" .·…．-—_")
-            entries.append(ContentsEntry(title=title, page=int(match.group("page")), lineno=ln.lineno))
-            pending = ""
-        elif section_name(text, sections) or len(text) <= 8:
-            found_sections.append("".join(text.split()).strip(_BRACKETS))
+            page = match.group("page")
+            entries.append(ContentsEntry(title=title, page=int(page) if page else None, lineno=ln.lineno))
             pending = ""
         else:
             pending += text

@@ -193,13 +193,25 @@ def _assign_roles(blocks: list[Block], sections: frozenset[str], marker: str, wi
             units.append(_Unit(block, "marker"))
         elif block.heading is not None and block.heading >= 0 and len(flat) <= 80:
             units.append(_Unit(block, "heading"))
-        elif (block.heading is None or block.heading < 0) and heading_like(block.text, width) and not (
-            block.from_blocks and block.heading is None and block.bold is not True
+        elif (block.heading is None or block.heading < 0) and heading_like(block.text, width) and (
+            not (block.from_blocks and block.heading is None and block.bold is not True) or piece_header(block.text)
         ):
             units.append(_Unit(block, "heading"))
         else:
             units.append(_Unit(block, "body"))
     return units
+
+
+def _styled_sections(units: list[_Unit]) -> None:
+    """In a styled document, other short headings at the level of the known columns are columns too."""
+    levels = {u.block.heading for u in units if u.role == "section" and u.block.heading is not None}
+    if len(levels) != 1:
+        return
+    level = levels.pop()
+    for u in units:
+        flat = "".join(u.text.split())
+        if u.role == "heading" and u.block.heading == level and 2 <= len(flat) <= 10:
+            u.role, u.section = "section", flat
 
 
 def _drop_cover(units: list[_Unit]) -> list[_Unit]:
@@ -491,12 +503,16 @@ class _Walker:
             # Two headings in a row after body text: the second is a one-line paragraph (a question).
             self.add_body(i)
             return "body"
+        if self.layout and unit.level is None and unit.block.from_blocks:
+            # A styled document said this is no heading (a "speaker：headline" line outside 专家观点).
+            self.add_body(i)
+            return "body"
         if self.single:
             verdict = "subheading"
-        elif self.titles:
-            verdict = "title" if _listed(unit.text, self.titles) else "subheading"
         elif self.layout and unit.level is not None:
             verdict = "title" if unit.level == 1 else "subheading"
+        elif self.titles:
+            verdict = "title" if _listed(unit.text, self.titles) else "subheading"
         else:
             verdict = "subheading" if _continues(self.units, i, self.story, self.cohesion) > 0 else "title"
         if verdict == "title":
@@ -569,7 +585,9 @@ def split_bulletin(source: SourceText, options: SplitOptions | None = None) -> B
     titles = frozenset(fold(c.title) for c in furniture.contents) if len(furniture.contents) >= 3 else frozenset()
     blocks = _split_listed_titles(reflow(body_lines, conv), titles)
     width = conv.width if body_lines and body_lines[0].x1 is None else 0.0
-    units = _drop_cover(_assign_roles(blocks, sections, options.expert_marker, width))
+    units = _assign_roles(blocks, sections, options.expert_marker, width)
+    _styled_sections(units)
+    units = _drop_cover(units)
     if source.meta.get("title") and not furniture.issue.title:
         furniture.issue.title = source.meta["title"]
     layout = _layout_levels(units)
