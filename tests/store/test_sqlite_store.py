@@ -21,10 +21,10 @@ def _article(title: str, body: str = "正文。", **kw: object) -> Article:
 def test_migrations_are_recorded_and_rerunnable(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     with SQLiteStore(path) as store:
-        assert store.schema_versions() == [1]
+        assert store.schema_versions() == [1, 2]
         assert store.migrate() == []
     with SQLiteStore(path) as again:
-        assert again.migrate() == [] and again.schema_versions() == [1]
+        assert again.migrate() == [] and again.schema_versions() == [1, 2]
 
 
 def test_wal_and_foreign_keys(store: SQLiteStore) -> None:

@@ -158,27 +158,36 @@ def _isolate_markers(lines: list[Line], sections: frozenset[str], marker: str) -
     return out
 
 
-def _split_listed_titles(blocks: list[Block], titles: frozenset[str]) -> list[Block]:
-    """Cut a block after its leading lines when they spell a contents-page title.
+def _listed_span(lines: list[Line], titles: frozenset[str]) -> tuple[int, int] | None:
+    """Lines ``[k, m)`` of a block that spell a contents-page title, if any (up to three lines long)."""
+    for k in range(len(lines)):
+        for m in range(k + 1, min(k + 3, len(lines)) + 1):
+            if (k, m) != (0, len(lines)) and fold(join_lines(lines[k:m])) in titles:
+                return k, m
+    return None
 
-    A title that fills its last line to the margin is indistinguishable from a paragraph's first line in a
-    text dump; the contents page tells where it ends.
+
+def _split_listed_titles(blocks: list[Block], titles: frozenset[str]) -> list[Block]:
+    """Cut a block around lines that spell a contents-page title.
+
+    A title that fills its last line to the margin, or a paragraph whose last line does, is
+    indistinguishable from running text in a dump; the contents page tells where the title is.
     """
     if not titles:
         return blocks
     out: list[Block] = []
-    for block in blocks:
-        cut = 0
-        if len(block.lines) > 1:
-            for k in range(1, len(block.lines)):
-                if fold(join_lines(block.lines[:k])) in titles:
-                    cut = k
-                    break
-        if cut:
-            out.append(Block(join_lines(block.lines[:cut]), block.lines[:cut]))
-            out.append(Block(join_lines(block.lines[cut:]), block.lines[cut:]))
-        else:
+    pending = list(blocks)
+    while pending:
+        block = pending.pop(0)
+        span = _listed_span(block.lines, titles) if len(block.lines) > 1 else None
+        if span is None:
             out.append(block)
+            continue
+        k, m = span
+        pieces = [block.lines[:k], block.lines[k:m], block.lines[m:]]
+        parts = [Block(join_lines(p), p) for p in pieces if p]
+        out.extend(parts[:-1])
+        pending.insert(0, parts[-1])
     return out
 
 
@@ -200,6 +209,29 @@ def _assign_roles(blocks: list[Block], sections: frozenset[str], marker: str, wi
         else:
             units.append(_Unit(block, "body"))
     return units
+
+
+def _unlisted_sections(units: list[_Unit]) -> None:
+    """Columns the settings do not name: a two-to-six-character Han label standing right above a title.
+
+    Only used when the bulletin shows at least one configured column, so that a short sub-heading in an
+    uncolumned text is never taken for a column.
+    """
+    if not any(u.role == "section" for u in units):
+        return
+    for i, u in enumerate(units[:-1]):
+        flat = "".join(u.text.split())
+        following = units[i + 1]
+        if (
+            u.role == "heading"
+            and 2 <= len(flat) <= 6
+            and all("\u4e00" <= c <= "\u9fff" for c in flat)
+            and following.role == "heading"
+            and len(following.text.strip()) >= 8
+            and not following.text.rstrip().endswith(("？", "?"))
+            and (i == 0 or units[i - 1].role in ("body", "section"))
+        ):
+            u.role, u.section = "section", flat
 
 
 def _styled_sections(units: list[_Unit]) -> None:
@@ -361,7 +393,24 @@ def heading_features(units: list[_Unit], i: int, story: _Story, cohesion: _Cohes
         "subheadings": float(min(len(story.subheadings), 3)),
         "introduces": float(bool(_INTRODUCTION.search(opening.split("。")[0]))),
         "venue": float(bool(_VENUE.search(opening.split("。")[0]))),
+        "restates": _restatement(opening, story),
     }
+
+
+def _restatement(opening: str, story: _Story) -> float:
+    """How much of the next text's first sentence repeats a sentence of the story's lead.
+
+    A new article about the same event re-tells the event in its lead (who, where, when); a section of
+    the same article does not repeat what its lead already said.
+    """
+    if not story.paragraphs:
+        return 0.0
+    first = tokens_of(opening.split("。")[0][:40])
+    if len(first) < 8:
+        return 0.0
+    lead_sentences = [sentence for p in story.paragraphs[:2] for sentence in p.split("。") if sentence]
+    share = max((len(first & tokens_of(sentence)) / len(first) for sentence in lead_sentences), default=0.0)
+    return max(0.0, share - 0.5) * 10  # sections echo a lead (up to half its words); re-tellings copy it
 
 
 # Fitted on the seed's first column and other columns (82 decisions) together with the project's sample
@@ -377,6 +426,7 @@ _WEIGHTS = {
     "subheadings": 0.1,
     "introduces": 0.0,
     "venue": 0.0,
+    "restates": -1.0,
 }
 _BIAS = -0.8
 
@@ -587,6 +637,7 @@ def split_bulletin(source: SourceText, options: SplitOptions | None = None) -> B
     width = conv.width if body_lines and body_lines[0].x1 is None else 0.0
     units = _assign_roles(blocks, sections, options.expert_marker, width)
     _styled_sections(units)
+    _unlisted_sections(units)
     units = _drop_cover(units)
     if source.meta.get("title") and not furniture.issue.title:
         furniture.issue.title = source.meta["title"]

@@ -44,6 +44,7 @@ _ARTICLE_COLUMNS = (
 _DOCUMENT_COLUMNS = (
     "id, path, media_type, size, status, reason, error, url, fetched_at, encoding, article_count"
 )
+_LINKED_DOCUMENT_COLUMNS = ", ".join(f"d.{column}" for column in _DOCUMENT_COLUMNS.split(", "))
 
 
 def _now() -> str:
@@ -179,8 +180,19 @@ class SQLiteStore:
             self._upsert_document(db, doc, kept, 0 if failed else len(articles))
             if failed:
                 return ImportOutcome("failed", doc.id)
-            new = sum(self._insert_article(db, doc.id, pos, art) for pos, art in enumerate(articles))
+            new = 0
+            for pos, art in enumerate(articles):
+                new += self._insert_article(db, doc.id, pos, art)
+                self._link(db, art.id, doc.id, pos)
             return ImportOutcome("imported", doc.id, new, len(articles) - new)
+
+    def _link(self, db: sqlite3.Connection, article_id: str, document_id: str, position: int) -> None:
+        """Record that ``document_id`` carries the article's text (once per pair; the first position wins)."""
+        db.execute(
+            "INSERT INTO article_documents (article_id, document_id, position, first_seen) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (article_id, document_id) DO NOTHING",
+            (article_id, document_id, position, _now()),
+        )
 
     def _upsert_document(self, db: sqlite3.Connection, doc: Document, raw: bytes | None, count: int) -> None:
         now = _now()
@@ -286,6 +298,17 @@ class SQLiteStore:
         if not found:
             raise NotFoundError(f"no article {article_id}", where=self.path)
         return found[0]
+
+    def documents_of(self, article_id: str) -> list[Document]:
+        """Every document the article's text arrived from, the first (``StoredArticle.document_id``) first."""
+        rows = self._read(
+            f"SELECT {_LINKED_DOCUMENT_COLUMNS} FROM article_documents l"
+            " JOIN documents d ON d.id = l.document_id WHERE l.article_id = ? ORDER BY l.rowid",
+            (article_id,),
+        )
+        if not rows:
+            self.get_article(article_id)  # raises NotFoundError for an unknown id
+        return [self._document(r) for r in rows]
 
     def count_articles(self) -> int:
         count: int = self._read("SELECT count(*) FROM articles")[0][0]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jiance.store.migrations import sqlite_0001_initial
+from jiance.store.migrations import sqlite_0001_initial, sqlite_0002_article_documents
 
 __all__ = ["SQLITE_MIGRATIONS", "Migration"]
 
@@ -22,4 +22,7 @@ class Migration:
     sql: str
 
 
-SQLITE_MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial", sqlite_0001_initial.SQL),)
+SQLITE_MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial", sqlite_0001_initial.SQL),
+    Migration(2, "article_documents", sqlite_0002_article_documents.SQL),
+)

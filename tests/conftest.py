@@ -1,0 +1,90 @@
+"""Shared fixtures for the integration tests: the rendered sample inbox, workspaces and the CLI runner.
+
+The inbox is rendered once per test session (per xdist worker) from the project's own sample bulletins, so
+no third-party text ever lands in the repository; the seed bulletin is only read where it lies.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from jiance.cli import app
+from jiance.settings import load_settings
+from jiance.workspace import init_workspace, open_store
+
+SEEDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "seeds"
+SEED = SEEDS / "000_8913e8f3e5978f8d.txt"
+
+# The text layout every CLI test parses: UTF-8 with BOM, columns, sub-headings and expert pieces.
+TEXT_SAMPLE = "sample-a__utf8-bom.txt"
+
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture(scope="session")
+def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every sample in every layout (text dumps, PDF, DOCX, HTML, single articles) with gold beside each."""
+    from jiance.demo import write_demo_inputs
+
+    folder = tmp_path_factory.mktemp("inbox")
+    write_demo_inputs(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def text_sample(inbox: Path) -> Path:
+    return inbox / TEXT_SAMPLE
+
+
+@pytest.fixture(scope="session")
+def sample_gold(inbox: Path) -> list[dict[str, Any]]:
+    """Gold records of :data:`TEXT_SAMPLE`."""
+    records: list[dict[str, Any]] = json.loads((inbox / f"{TEXT_SAMPLE}.gold.json").read_text("utf-8"))["records"]
+    return records
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A fresh workspace (jiance.toml + empty SQLite store)."""
+    return init_workspace(tmp_path / "ws")
+
+
+@pytest.fixture(scope="session")
+def imported_workspace(inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace holding the whole inbox; tests that use it must only read."""
+    from jiance.pipeline import import_paths
+
+    ws = init_workspace(tmp_path_factory.mktemp("imported") / "ws")
+    settings = load_settings(ws)
+    with open_store(ws, settings) as store:
+        report = import_paths([inbox], store, settings)
+    assert not report.failed, report.failed
+    return ws
+
+
+@pytest.fixture
+def invoke() -> Invoke:
+    """Run the ``jiance`` app in-process; $JIANCE_WORKSPACE is unset unless ``env`` sets it.
+
+    ``COLUMNS=80`` makes Rich's line width that of an ordinary terminal, whatever the test host has.
+    """
+
+    def run(*args: str, env: Mapping[str, str | None] | None = None) -> Result:
+        base: dict[str, str | None] = {"JIANCE_WORKSPACE": None, "COLUMNS": "80"}
+        base.update(env or {})
+        return CliRunner().invoke(app, list(args), env=base)
+
+    return run
+
+
+def jsonl(text: str) -> list[dict[str, Any]]:
+    """Parse JSONL output; every non-empty line must be one JSON object."""
+    records = [json.loads(line) for line in text.splitlines() if line.strip()]
+    assert all(isinstance(r, dict) for r in records)
+    return records
