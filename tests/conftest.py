@@ -21,8 +21,8 @@ from jiance.workspace import init_workspace, open_store
 SEEDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "seeds"
 SEED = SEEDS / "000_8913e8f3e5978f8d.txt"
 
-# The text layout every CLI test parses: UTF-8 with BOM, columns, sub-headings and expert pieces.
-TEXT_SAMPLE = "sample-a__utf8-bom.txt"
+# The text layout the CLI tests parse: a PDF-to-text dump like the seed (columns, sub-headings, 专家观点).
+TEXT_SAMPLE = "sample-a__seed-like.txt"
 
 Invoke = Callable[..., Result]
 
@@ -68,19 +68,19 @@ def imported_workspace(inbox: Path, tmp_path_factory: pytest.TempPathFactory) ->
     return ws
 
 
-@pytest.fixture
-def invoke() -> Invoke:
+def run_cli(*args: str, env: Mapping[str, str | None] | None = None) -> Result:
     """Run the ``jiance`` app in-process; $JIANCE_WORKSPACE is unset unless ``env`` sets it.
 
     ``COLUMNS=80`` makes Rich's line width that of an ordinary terminal, whatever the test host has.
     """
+    base: dict[str, str | None] = {"JIANCE_WORKSPACE": None, "COLUMNS": "80"}
+    base.update(env or {})
+    return CliRunner().invoke(app, list(args), env=base)
 
-    def run(*args: str, env: Mapping[str, str | None] | None = None) -> Result:
-        base: dict[str, str | None] = {"JIANCE_WORKSPACE": None, "COLUMNS": "80"}
-        base.update(env or {})
-        return CliRunner().invoke(app, list(args), env=base)
 
-    return run
+@pytest.fixture
+def invoke() -> Invoke:
+    return run_cli
 
 
 def jsonl(text: str) -> list[dict[str, Any]]:

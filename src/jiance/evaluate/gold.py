@@ -186,7 +186,9 @@ class Baseline:
         """The corpus's own floors layered on the defaults; a name may match a pattern like ``sample-*``."""
         own = self.corpora.get(corpus)
         if own is None:
-            own = next((f for pat, f in self.corpora.items() if fnmatch.fnmatchcase(corpus, pat)), None)
+            # The most specific (longest) matching pattern wins, whatever the order in the file.
+            matching = [pat for pat in self.corpora if fnmatch.fnmatchcase(corpus, pat)]
+            own = self.corpora[max(matching, key=len)] if matching else None
         if own is None:
             return self.defaults
         return Floors(

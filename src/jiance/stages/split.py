@@ -394,7 +394,18 @@ def heading_features(units: list[_Unit], i: int, story: _Story, cohesion: _Cohes
         "introduces": float(bool(_INTRODUCTION.search(opening.split("。")[0]))),
         "venue": float(bool(_VENUE.search(opening.split("。")[0]))),
         "restates": _restatement(opening, story),
+        "names_subject": float(_names_subject(heading, opening)),
     }
+
+
+_LEAD_PREFIX = re.compile(r"^(?:[^，。]{0,12}日[上下]?午?，|近日，|日前，|记者[^，。]{0,10}获悉，|据悉，)")
+
+
+def _names_subject(heading: str, opening: str) -> bool:
+    """A news lead opens with the subject its headline named (爱立信在华业绩… → 爱立信在中国市场…)."""
+    head = fold(heading).lstrip("“”\"《》【】（）()")
+    body = fold(_LEAD_PREFIX.sub("", opening)).lstrip("“”\"《》【】（）()由")
+    return len(head) >= 2 and len(body) >= 2 and head[:2] == body[:2]
 
 
 def _restatement(opening: str, story: _Story) -> float:
@@ -427,6 +438,7 @@ _WEIGHTS = {
     "introduces": 0.0,
     "venue": 0.0,
     "restates": -1.0,
+    "names_subject": 0.0,
 }
 _BIAS = -0.8
 

@@ -107,7 +107,7 @@ def detect_conventions(lines: list[Line]) -> Conventions:
     width = widths[int(len(widths) * 0.75)] if len(widths) > 3 else widths[-1]
     tolerance = max(6.0, width * 0.08)
     near_full = sum(1 for w in widths if abs(w - width) <= tolerance) / len(widths)
-    long_lines = [ln for ln in nonblank if len(ln.text) >= 12]
+    long_lines = [ln for ln in nonblank if _width(ln) >= width * 0.9]
     open_ends = sum(1 for ln in long_lines if not _ends_sentence(ln.text)) / max(1, len(long_lines))
     # Hard-wrapped text has a regular right edge and many lines that stop mid-sentence; text with one
     # line per paragraph (web copies, DOCX exports) has neither.
