@@ -45,7 +45,9 @@ def text_sample(inbox: Path) -> Path:
 @pytest.fixture(scope="session")
 def sample_gold(inbox: Path) -> list[dict[str, Any]]:
     """Gold records of :data:`TEXT_SAMPLE`."""
-    records: list[dict[str, Any]] = json.loads((inbox / f"{TEXT_SAMPLE}.gold.json").read_text("utf-8"))["records"]
+    records: list[dict[str, Any]] = json.loads((inbox / f"{TEXT_SAMPLE}.gold.json").read_text("utf-8"))[
+        "records"
+    ]
     return records
 
 

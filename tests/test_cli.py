@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TEXT_SAMPLE, Invoke, jsonl
 
+from conftest import TEXT_SAMPLE, Invoke, jsonl
 from jiance.publish.markdown import escape_markdown
 from jiance.workspace import open_store
 
@@ -47,12 +47,14 @@ def _parse(invoke: Invoke, path: Path, fmt: str, cwd: Path) -> str:
     return result.stdout
 
 
-def test_parse_jsonl_contract(invoke: Invoke, text_sample: Path, sample_gold: list[dict[str, Any]], tmp_path: Path) -> None:
+def test_parse_jsonl_contract(
+    invoke: Invoke, text_sample: Path, sample_gold: list[dict[str, Any]], tmp_path: Path
+) -> None:
     records = jsonl(_parse(invoke, text_sample, "jsonl", tmp_path))
     assert len(records) == len(sample_gold)
     for record in records:
-        assert RECORD_KEYS <= record.keys()
-        assert SOURCE_KEYS <= record["source"].keys()
+        assert record.keys() >= RECORD_KEYS
+        assert record["source"].keys() >= SOURCE_KEYS
         assert record["source"]["path"] == str(text_sample)
         assert record["source"]["line_start"] <= record["source"]["line_end"]
         assert {"title", "date"} <= record["issue"].keys()
@@ -61,19 +63,23 @@ def test_parse_jsonl_contract(invoke: Invoke, text_sample: Path, sample_gold: li
         assert all(p.strip() for p in paragraphs)
         assert all(sub in paragraphs for sub in record["subheadings"])  # sub-headings are paragraphs too
     experts = [r for r in records if r["kind"] == "expert_opinion"]
-    assert experts and all(EXPERT_KEYS <= r.keys() and r["speaker"] and r["headline"] for r in experts)
+    assert experts and all(r.keys() >= EXPERT_KEYS and r["speaker"] and r["headline"] for r in experts)
     assert all(r["related_title"] in {a["title"] for a in records} for r in experts)
     assert any(r["subheadings"] for r in records)
 
 
-def test_parse_jsonl_matches_gold(invoke: Invoke, text_sample: Path, sample_gold: list[dict[str, Any]], tmp_path: Path) -> None:
+def test_parse_jsonl_matches_gold(
+    invoke: Invoke, text_sample: Path, sample_gold: list[dict[str, Any]], tmp_path: Path
+) -> None:
     records = jsonl(_parse(invoke, text_sample, "jsonl", tmp_path))
     got = [(r["kind"], r["section"], r["title"], r["subheadings"]) for r in records]
     assert got == [(g["kind"], g["section"], g["title"], g["subheadings"]) for g in sample_gold]
     assert [r["body"] for r in records] == ["\n".join(g["paragraphs"]) for g in sample_gold]
 
 
-def test_parse_json_and_md(invoke: Invoke, text_sample: Path, sample_gold: list[dict[str, Any]], tmp_path: Path) -> None:
+def test_parse_json_and_md(
+    invoke: Invoke, text_sample: Path, sample_gold: list[dict[str, Any]], tmp_path: Path
+) -> None:
     doc = json.loads(_parse(invoke, text_sample, "json", tmp_path))
     assert len(doc["articles"]) == len(sample_gold)
     assert doc["issue"]["date"] == "2026-11-19"
@@ -152,7 +158,9 @@ def test_commands_outside_a_workspace_fail_clearly(invoke: Invoke, tmp_path: Pat
 def test_articles_table_and_section_filter(invoke: Invoke, imported_workspace: Path) -> None:
     table = invoke("articles", "-w", str(imported_workspace), "--limit", "3")
     assert table.exit_code == 0 and "title" in table.stdout
-    only = jsonl(invoke("articles", "-f", "jsonl", "--section", "技术情报", "-w", str(imported_workspace)).stdout)
+    only = jsonl(
+        invoke("articles", "-f", "jsonl", "--section", "技术情报", "-w", str(imported_workspace)).stdout
+    )
     assert only and {r["section"] for r in only} == {"技术情报"}
 
 

@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,7 +26,9 @@ from jiance.settings import Settings, load_settings
 from jiance.store.base import Store
 from jiance.workspace import init_workspace, open_store, resolve_workspace
 
-app = typer.Typer(help="jiance (监测): from raw sources to a column-structured industry bulletin.", no_args_is_help=True)
+app = typer.Typer(
+    help="jiance (监测): from raw sources to a column-structured industry bulletin.", no_args_is_help=True
+)
 eval_app = typer.Typer(help="Score jiance's stages against gold files.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
@@ -35,17 +37,19 @@ err = Console(stderr=True, highlight=False)
 
 WorkspaceOption = Annotated[
     str | None,
-    typer.Option("--workspace", "-w", help="Workspace folder (default: $JIANCE_WORKSPACE or the current folder)."),
+    typer.Option(
+        "--workspace", "-w", help="Workspace folder (default: $JIANCE_WORKSPACE or the current folder)."
+    ),
 ]
 
 
-class ParseFormat(str, Enum):
+class ParseFormat(StrEnum):
     jsonl = "jsonl"
     json = "json"
     md = "md"
 
 
-class ListFormat(str, Enum):
+class ListFormat(StrEnum):
     jsonl = "jsonl"
     table = "table"
 
@@ -69,7 +73,9 @@ def _store(workspace_option: str | None) -> Iterator[tuple[Path, Settings, Store
     workspace = resolve_workspace(workspace_option)
     settings = _settings(workspace)
     if not (workspace / "jiance.toml").exists():
-        raise ConfigError("not a jiance workspace (no jiance.toml); run `jiance init DIR` first", where=str(workspace))
+        raise ConfigError(
+            "not a jiance workspace (no jiance.toml); run `jiance init DIR` first", where=str(workspace)
+        )
     store = open_store(workspace, settings)
     try:
         yield workspace, settings, store
@@ -94,7 +100,9 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder to create or com
 @app.command()
 def parse(
     path: Annotated[Path, typer.Argument(help="A bulletin file: TXT (any encoding), PDF, DOCX or HTML.")],
-    fmt: Annotated[ParseFormat, typer.Option("--format", "-f", help="jsonl (one record per article), json or md.")] = ParseFormat.jsonl,
+    fmt: Annotated[
+        ParseFormat, typer.Option("--format", "-f", help="jsonl (one record per article), json or md.")
+    ] = ParseFormat.jsonl,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Print the structure of one file (columns, articles, expert pieces) without touching a store."""
@@ -125,7 +133,9 @@ def _summary(results: list[FileResult]) -> Table:
         table.add_column(column, justify="right" if column != "status" else "left")
     for status in ("imported", "unchanged", "failed"):
         rows = [r for r in results if r.status == status]
-        table.add_row(status, str(len(rows)), str(sum(r.articles for r in rows)), str(sum(r.articles_new for r in rows)))
+        table.add_row(
+            status, str(len(rows)), str(sum(r.articles for r in rows)), str(sum(r.articles_new for r in rows))
+        )
     return table
 
 
@@ -140,7 +150,9 @@ def import_(
         if result.status == "failed":
             err.print(f"[red]failed[/red] {result.path}: {result.message} [{result.reason}]", markup=True)
         else:
-            out.print(f"{result.status:9} {result.path} ({result.articles} articles, {result.articles_new} new)")
+            out.print(
+                f"{result.status:9} {result.path} ({result.articles} articles, {result.articles_new} new)"
+            )
 
     with _errors(), _store(workspace) as (_, settings, store):
         report = import_paths(paths, store, settings, on_file=show)
@@ -157,7 +169,7 @@ def articles(
     workspace: WorkspaceOption = None,
 ) -> None:
     """List stored articles: the same records as `parse`, plus id and their source."""
-    with _errors(), _store(workspace) as (_, _settings_, store):
+    with _errors(), _store(workspace) as (_, _, store):
         stored = store.articles(section=section, limit=limit)
     if fmt is ListFormat.jsonl:
         _print_jsonl(s.to_record() for s in stored)
@@ -177,30 +189,44 @@ def documents(
     workspace: WorkspaceOption = None,
 ) -> None:
     """List stored documents with their status and, for failures, the reason."""
-    with _errors(), _store(workspace) as (_, _settings_, store):
+    with _errors(), _store(workspace) as (_, _, store):
         docs = store.documents(status)
     table = Table()
     for column in ("id", "status", "articles", "path", "reason"):
         table.add_column(column)
     for d in docs:
-        table.add_row(d.id[:12], d.status, str(d.article_count), d.path or d.url or "", f"{d.reason}: {d.error}" if d.reason else "")
+        table.add_row(
+            d.id[:12],
+            d.status,
+            str(d.article_count),
+            d.path or d.url or "",
+            f"{d.reason}: {d.error}" if d.reason else "",
+        )
     out.print(table)
 
 
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help="Words or any substring (two characters and up), space = AND.")],
+    query: Annotated[
+        str, typer.Argument(help="Words or any substring (two characters and up), space = AND.")
+    ],
     fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
     limit: Annotated[int, typer.Option(help="At most this many results.")] = 10,
     section: Annotated[str | None, typer.Option(help="Only this column.")] = None,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Full-text search over titles and bodies; finds every article that contains the query."""
-    with _errors(), _store(workspace) as (_, _settings_, store):
+    with _errors(), _store(workspace) as (_, _, store):
         hits = store.search(query, limit=limit, section=section)
     if fmt is ListFormat.jsonl:
         _print_jsonl(
-            {"id": h.article_id, "title": h.title, "section": h.section, "snippet": h.snippet, "score": h.score}
+            {
+                "id": h.article_id,
+                "title": h.title,
+                "section": h.section,
+                "snippet": h.snippet,
+                "score": h.score,
+            }
             for h in hits
         )
         return
@@ -214,7 +240,9 @@ def search(
 
 @eval_app.command("parse")
 def eval_parse(
-    gold: Annotated[Path, typer.Argument(help="Gold JSON: {records: [{kind, section, title, subheadings, paragraphs}]}")],
+    gold: Annotated[
+        Path, typer.Argument(help="Gold JSON: {records: [{kind, section, title, subheadings, paragraphs}]}")
+    ],
     path: Annotated[Path, typer.Argument(help="The bulletin file the gold describes.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
 ) -> None:
@@ -232,7 +260,9 @@ def eval_parse(
 
 @app.command()
 def demo(
-    out_dir: Annotated[Path, typer.Option("--out", help="Where to write the demo's files.")] = Path("demo-output"),
+    out_dir: Annotated[Path, typer.Option("--out", help="Where to write the demo's files.")] = Path(
+        "demo-output"
+    ),
 ) -> None:
     """Run the main job end to end on the bundled sample bulletins and say where the output is."""
     from jiance.demo import run_demo

@@ -49,7 +49,9 @@ class DemoResult:
         if self.scores:
             f1 = min(s["title_f1"] for s in self.scores.values())
             sim = min(s["body_similarity"] for s in self.scores.values())
-            lines.append(f"  worst title F1 {f1:.3f}, worst body similarity {sim:.3f} over {len(self.scores)} scored files")
+            lines.append(
+                f"  worst title F1 {f1:.3f}, worst body similarity {sim:.3f} over {len(self.scores)} scored files"
+            )
         for query, count in self.searches.items():
             lines.append(f"  search {query!r}: {count} articles")
         lines.append(f"  try: .venv/bin/jiance search 芯片 --workspace {self.workspace}")
@@ -76,7 +78,9 @@ def write_demo_inputs(inbox: Path) -> list[Path]:
             path = inbox / file_name
             path.write_bytes(data)
             gold_path = inbox / f"{file_name}.gold.json"
-            gold_path.write_text(json.dumps({"source": file_name, **gold}, ensure_ascii=False, indent=1), encoding="utf-8")
+            gold_path.write_text(
+                json.dumps({"source": file_name, **gold}, ensure_ascii=False, indent=1), encoding="utf-8"
+            )
             written += [path, gold_path]
     return written
 
@@ -118,7 +122,14 @@ def _score_all(inbox: Path) -> dict[str, dict[str, float]]:
 
 
 def _write_eval(path: Path, scores: dict[str, dict[str, float]]) -> None:
-    keys = ["title_f1", "column_accuracy", "body_similarity", "paragraph_f1", "furniture_leaks", "expert_recall"]
+    keys = [
+        "title_f1",
+        "column_accuracy",
+        "body_similarity",
+        "paragraph_f1",
+        "furniture_leaks",
+        "expert_recall",
+    ]
     lines = ["| file | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
     for name, score in scores.items():
         lines.append(f"| {name} | " + " | ".join(f"{score.get(k, float('nan')):.3f}" for k in keys) + " |")

@@ -74,16 +74,22 @@ def read_source(data: bytes, path: str, settings: Settings | None = None) -> Sou
     raise UnsupportedFormatError(f"unsupported media type {media}", where=path)
 
 
-def _limited(reader: Callable[[bytes, str], SourceText], data: bytes, path: str, settings: Settings) -> SourceText:
+def _limited(
+    reader: Callable[[bytes, str], SourceText], data: bytes, path: str, settings: Settings
+) -> SourceText:
     from jiance.sandbox import run_limited
 
-    return run_limited(reader, data, path, timeout=settings.parse_timeout_s, memory_mb=settings.parse_memory_mb, where=path)
+    return run_limited(
+        reader, data, path, timeout=settings.parse_timeout_s, memory_mb=settings.parse_memory_mb, where=path
+    )
 
 
 def _check_size(size: int, path: str, settings: Settings) -> None:
     limit = settings.max_file_mb * 1024 * 1024
     if size > limit:
-        raise TooLargeError(f"{size / 1048576:.1f} MB is over the {settings.max_file_mb} MB limit (max_file_mb)", where=path)
+        raise TooLargeError(
+            f"{size / 1048576:.1f} MB is over the {settings.max_file_mb} MB limit (max_file_mb)", where=path
+        )
 
 
 def parse_bytes(data: bytes, path: str, settings: Settings | None = None) -> Bulletin:
@@ -138,9 +144,9 @@ def iter_input_files(paths: Iterable[Path]) -> Iterator[Path]:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 rel = child.relative_to(path)
-                if child.is_file() and not any(part.startswith(".") for part in rel.parts):
-                    if child.suffix.lower() in _SUFFIXES or not child.suffix:
-                        yield child
+                hidden = any(part.startswith(".") for part in rel.parts)
+                if child.is_file() and not hidden and (child.suffix.lower() in _SUFFIXES or not child.suffix):
+                    yield child
         else:
             yield path
 
@@ -183,7 +189,9 @@ def import_file(path: Path, store: Store, settings: Settings) -> FileResult:
         data = _read_capped(path, settings)
         bulletin = parse_bytes(data, str(path), settings)
     except JianceError as error:
-        doc = _failed_document(path, data if data is not None and len(data) <= settings.max_file_mb << 20 else None, error)
+        doc = _failed_document(
+            path, data if data is not None and len(data) <= settings.max_file_mb << 20 else None, error
+        )
         store.save_import(doc, data, [])
         reason = doc.reason
         return FileResult(str(path), "failed", doc.id, reason, error.message)
@@ -198,7 +206,9 @@ def import_file(path: Path, store: Store, settings: Settings) -> FileResult:
         article_count=len(bulletin.articles),
     )
     outcome = store.save_import(doc, data, bulletin.articles)
-    return FileResult(str(path), outcome.status, doc.id, articles=len(bulletin.articles), articles_new=outcome.articles_new)
+    return FileResult(
+        str(path), outcome.status, doc.id, articles=len(bulletin.articles), articles_new=outcome.articles_new
+    )
 
 
 def import_paths(

@@ -33,9 +33,9 @@ __all__ = [
     "article_id",
 ]
 
-ARTICLE = "article"
-EXPERT_OPINION = "expert_opinion"
 ArticleKind = Literal["article", "expert_opinion"]
+ARTICLE: Literal["article"] = "article"
+EXPERT_OPINION: Literal["expert_opinion"] = "expert_opinion"
 DocumentStatus = Literal["imported", "unchanged", "failed"]
 
 
@@ -197,7 +197,7 @@ class Article:
                 page_start=src.get("page_start"),
                 page_end=src.get("page_end"),
             ),
-            issue=IssueMeta(**{k: issue.get(k) for k in IssueMeta.__slots__}) if issue else None,  # type: ignore[attr-defined]
+            issue=IssueMeta(**{k: issue.get(k) for k in IssueMeta.__slots__}) if issue else None,
             speaker=record.get("speaker"),
             headline=record.get("headline"),
             related_title=record.get("related_title"),

@@ -22,12 +22,17 @@ def escape_markdown(text: str) -> str:
 def _article_lines(article: Article) -> list[str]:
     subheadings = set(article.subheadings)
     if article.kind == EXPERT_OPINION:
-        lines = [f"> **{escape_markdown(article.speaker or '')}**：{escape_markdown(article.headline or article.title)}", ">"]
+        lines = [
+            f"> **{escape_markdown(article.speaker or '')}**：{escape_markdown(article.headline or article.title)}",
+            ">",
+        ]
         lines += [f"> {escape_markdown(p)}" for p in article.paragraphs]
         return [*lines, ""]
     lines = [f"### {escape_markdown(article.title)}", ""]
     for paragraph in article.paragraphs:
-        lines.append(f"#### {escape_markdown(paragraph)}" if paragraph in subheadings else escape_markdown(paragraph))
+        lines.append(
+            f"#### {escape_markdown(paragraph)}" if paragraph in subheadings else escape_markdown(paragraph)
+        )
         lines.append("")
     return lines
 

@@ -97,7 +97,9 @@ def _strip_furniture(root: Any) -> None:
             element.drop_tree()
     # A page footer (copyright, contact) is running furniture; a footer inside an article is its own.
     for element in list(root.iter("footer")):
-        if element.getparent() is not None and not any(a.tag in ("article", "aside") for a in element.iterancestors()):
+        if element.getparent() is not None and not any(
+            a.tag in ("article", "aside") for a in element.iterancestors()
+        ):
             element.drop_tree()
 
 

@@ -144,6 +144,7 @@ _MIN_COLUMN_GLYPHS = 4
 
 def _words_beside(line: list[_Glyph], a: float, b: float) -> int:
     """Glyphs of real text (not spaces, dots or digits) on the poorer side of a gap from ``a`` to ``b``."""
+
     def wordy(g: _Glyph) -> bool:
         return not (g.text.isspace() or g.text in ".．·…" or g.text.isdigit())
 

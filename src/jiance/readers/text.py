@@ -32,4 +32,6 @@ def read_text(data: bytes, path: str, *, declared: str | None = None) -> SourceT
     """Decode a text file (any supported encoding, CRLF or LF) into lines for the splitter."""
     decoded = decode_bytes(data, declared=declared, where=path)
     text = normalize_text(decoded.text)
-    return SourceText(path=path, media_type="text/plain", lines=lines_from_text(text), encoding=decoded.encoding)
+    return SourceText(
+        path=path, media_type="text/plain", lines=lines_from_text(text), encoding=decoded.encoding
+    )

@@ -10,6 +10,7 @@ dropped line is kept as a :class:`~jiance.records.FurnitureLine` with its reason
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -29,15 +30,21 @@ _DATE_RES = (
     re.compile(r"(20\d\d|19\d\d)\s*[.\-/]\s*(\d{1,2})\s*[.\-/]\s*(\d{1,2})"),
     re.compile(r"(20\d\d|19\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
 )
-_PHONE_RE = re.compile(r"(?<!\d)(?:400[-\s]?\d{3}[-\s]?\d{4}|0\d{2,3}[-\s]?\d{7,8}|0\d{2,3}-\d{3,4}-\d{4}|1[3-9]\d{9})(?!\d)")
-_NUMBER_RE = re.compile(r"第\s*([0-9一二三四五六七八九十百零〇]+)\s*期|总第\s*(\d+)\s*期|No\.\s*(\d+)", re.IGNORECASE)
+_PHONE_RE = re.compile(
+    r"(?<!\d)(?:400[-\s]?\d{3}[-\s]?\d{4}|0\d{2,3}[-\s]?\d{7,8}|0\d{2,3}-\d{3,4}-\d{4}|1[3-9]\d{9})(?!\d)"
+)
+_NUMBER_RE = re.compile(
+    r"第\s*([0-9一二三四五六七八九十百零〇]+)\s*期|总第\s*(\d+)\s*期|No\.\s*(\d+)", re.IGNORECASE
+)
 _CONTENTS_HEAD_RE = re.compile(r"^(?:目\s*录|本期目录|contents)$", re.IGNORECASE)
 _LEADERS = r"(?:(?:[.·…．\-—_]\s?){3,}|\s{2,}|\t)"
 _CONTENTS_ENTRY_RE = re.compile(r"^(?P<title>.+?)\s*" + _LEADERS + r"\s*(?P<page>\d{1,3})?$")
 _CONTENTS_LOOSE_RE = re.compile(r"^(?P<title>.*\S)\s+(?P<page>\d{1,3})$")
 # An entry so long that the leaders were squeezed out: the page number glued to the title's last character.
 _CONTENTS_GLUED_RE = re.compile(r"^(?P<title>.{16,}[^\d\s.%])(?P<page>\d{1,3})$")
-_SECTION_PREFIX_RE = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\d+[、.．]\s*|[（(][一二三四五六七八九十\d]+[)）]|第[一二三四五六七八九十]+部分)")
+_SECTION_PREFIX_RE = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|\d+[、.．]\s*|[（(][一二三四五六七八九十\d]+[)）]|第[一二三四五六七八九十]+部分)"
+)
 _BRACKETS = "【】[]「」《》<>〔〕"
 
 
@@ -74,7 +81,11 @@ class Furniture:
     contents_sections: list[str] = field(default_factory=list)
 
     def lines(self, source: list[Line]) -> list[FurnitureLine]:
-        return [FurnitureLine(ln.lineno, ln.text, self.dropped[ln.lineno]) for ln in source if ln.lineno in self.dropped]
+        return [
+            FurnitureLine(ln.lineno, ln.text, self.dropped[ln.lineno])
+            for ln in source
+            if ln.lineno in self.dropped
+        ]
 
 
 def _repeated_keys(lines: list[Line], protected: frozenset[str], min_repeats: int) -> set[str]:
@@ -87,6 +98,28 @@ def _repeated_keys(lines: list[Line], protected: frozenset[str], min_repeats: in
             continue
         repeated.add(key)
     return repeated
+
+
+def _near_page_breaks(lines: list[Line], keys: set[str]) -> set[str]:
+    """When many lines repeat (a file holding the same bulletin twice), keep only those at page breaks.
+
+    Running headers and footers sit next to page numbers or page boundaries; body text repeated by a
+    duplicated document does not, and must not be dropped.
+    """
+    nonblank = [ln for ln in lines if ln.text.strip()]
+    repeated = sum(1 for ln in nonblank if shape_key(ln.text) in keys)
+    if not nonblank or repeated <= 0.15 * len(nonblank):
+        return keys
+    near: set[str] = set()
+    for i, ln in enumerate(nonblank):
+        key = shape_key(ln.text)
+        if key not in keys:
+            continue
+        window = nonblank[max(0, i - 3) : i + 4]
+        boundary = any(a.page != b.page for a, b in itertools.pairwise(window) if a.page is not None)
+        if boundary or any(is_page_number(w.text) for w in window):
+            near.add(key)
+    return near
 
 
 def _is_running_line(key: str, line: Line, keys: set[str]) -> bool:
@@ -149,7 +182,9 @@ def _contents_block(lines: list[Line], sections: frozenset[str]) -> tuple[int, i
         end, entries, pending = i + 1, 0 if headed else 1, False
         for j in nonblank[pos + 1 :]:
             t = lines[j].text.strip()
-            if _CONTENTS_ENTRY_RE.match(t) or (entries and (_CONTENTS_LOOSE_RE.match(t) or _CONTENTS_GLUED_RE.match(t)) and len(t) < 90):
+            if _CONTENTS_ENTRY_RE.match(t) or (
+                entries and (_CONTENTS_LOOSE_RE.match(t) or _CONTENTS_GLUED_RE.match(t)) and len(t) < 90
+            ):
                 entries, pending, end = entries + 1, False, j + 1
             elif _section_like(t, sections, headed) and not pending:
                 continue
@@ -168,7 +203,9 @@ def _column_label(text: str) -> bool:
     return 2 <= len(flat) <= 6 and all("\u4e00" <= c <= "\u9fff" for c in flat)
 
 
-def _contents_entries(lines: list[Line], start: int, end: int, sections: frozenset[str]) -> tuple[list[ContentsEntry], list[str]]:
+def _contents_entries(
+    lines: list[Line], start: int, end: int, sections: frozenset[str]
+) -> tuple[list[ContentsEntry], list[str]]:
     entries: list[ContentsEntry] = []
     found_sections: list[str] = []
     pending = ""
@@ -176,7 +213,9 @@ def _contents_entries(lines: list[Line], start: int, end: int, sections: frozens
         text = ln.text.strip()
         if not text or _CONTENTS_HEAD_RE.match("".join(text.split())):
             continue
-        match = _CONTENTS_ENTRY_RE.match(text) or _CONTENTS_LOOSE_RE.match(text) or _CONTENTS_GLUED_RE.match(text)
+        match = (
+            _CONTENTS_ENTRY_RE.match(text) or _CONTENTS_LOOSE_RE.match(text) or _CONTENTS_GLUED_RE.match(text)
+        )
         label = match.group("title").strip(" .·…．-—_") if match else text
         if not pending and (section_name(label, sections) or _column_label(label)):
             found_sections.append("".join(label.split()).strip(_BRACKETS))
@@ -211,7 +250,9 @@ def _pages(lines: list[Line], dropped: dict[int, str]) -> dict[int, int]:
     return pages
 
 
-def detect_furniture(lines: list[Line], sections: frozenset[str], *, protected: frozenset[str] = frozenset()) -> Furniture:
+def detect_furniture(
+    lines: list[Line], sections: frozenset[str], *, protected: frozenset[str] = frozenset()
+) -> Furniture:
     """Decide which lines are furniture and read the issue's metadata from them.
 
     ``sections`` are the column names (never furniture, even though a bulletin may repeat them);
@@ -222,7 +263,7 @@ def detect_furniture(lines: list[Line], sections: frozenset[str], *, protected: 
     page_lines = [ln for ln in lines if is_page_number(ln.text)]
     pages_seen = max(len(page_lines), len({ln.page for ln in lines if ln.page is not None}))
     min_repeats = 3 if pages_seen >= 3 or not pages_seen else 2
-    keys = _repeated_keys(lines, keep, min_repeats)
+    keys = _near_page_breaks(lines, _repeated_keys(lines, keep, min_repeats))
     running_texts: list[str] = []
     for ln in lines:
         text = ln.text.strip()
@@ -234,7 +275,9 @@ def detect_furniture(lines: list[Line], sections: frozenset[str], *, protected: 
             result.dropped[ln.lineno] = "running-header-footer"
             running_texts.append(text)
     bare = [ln for ln in lines if _BARE_NUMBER_RE.match(ln.text.strip()) and ln.lineno not in result.dropped]
-    if len(bare) >= 2 and [page_number_of(b.text) for b in bare] == sorted(page_number_of(b.text) or 0 for b in bare):
+    if len(bare) >= 2 and [page_number_of(b.text) for b in bare] == sorted(
+        page_number_of(b.text) or 0 for b in bare
+    ):
         for ln in bare:
             result.dropped[ln.lineno] = "page-number"
     block = _contents_block(lines, sections)

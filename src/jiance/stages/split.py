@@ -40,6 +40,7 @@ from jiance.records import (
     ARTICLE,
     EXPERT_OPINION,
     Article,
+    ArticleKind,
     Bulletin,
     IssueMeta,
     Line,
@@ -59,7 +60,9 @@ ROLE_WORDS = (
     "合伙人", "创始人", "执行官", "董事", "CEO", "CTO", "CFO", "COO", "主编", "记者", "律师", "学者", "处长",
     "副总", "总工", "书记", "市长", "省长", "委员", "发言人", "博士",
 )  # fmt: skip
-_BACK_REFERENCE = re.compile(r"^(?:会上|会议|本届|此次|该|上述|同时|此外|另外|其中|与此同时|对此|不过|但|而|他|她|其|这|据悉|据介绍|记者获悉)")
+_BACK_REFERENCE = re.compile(
+    r"^(?:会上|会议|本届|此次|该|上述|同时|此外|另外|其中|与此同时|对此|不过|但|而|他|她|其|这|据悉|据介绍|记者获悉)"
+)
 _COLON_TITLE = re.compile(r"^[^：:]{2,14}[：:]")
 _LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9.+\-]*")
 
@@ -94,7 +97,7 @@ class _Story:
     title_unit: _Unit
     index: int
     section: str | None
-    kind: str = ARTICLE
+    kind: ArticleKind = ARTICLE
     paragraphs: list[str] = field(default_factory=list)
     subheadings: list[str] = field(default_factory=list)
     units: list[_Unit] = field(default_factory=list)
@@ -200,10 +203,13 @@ def _assign_roles(blocks: list[Block], sections: frozenset[str], marker: str, wi
             units.append(_Unit(block, "section", section=name))
         elif flat == marker:
             units.append(_Unit(block, "marker"))
-        elif block.heading is not None and block.heading >= 0 and len(flat) <= 80:
-            units.append(_Unit(block, "heading"))
-        elif (block.heading is None or block.heading < 0) and heading_like(block.text, width) and (
-            not (block.from_blocks and block.heading is None and block.bold is not True) or piece_header(block.text)
+        elif (block.heading is not None and block.heading >= 0 and len(flat) <= 80) or (
+            (block.heading is None or block.heading < 0)
+            and heading_like(block.text, width)
+            and (
+                not (block.from_blocks and block.heading is None and block.bold is not True)
+                or piece_header(block.text)
+            )
         ):
             units.append(_Unit(block, "heading"))
         else:
@@ -271,7 +277,7 @@ def _layout_levels(units: list[_Unit]) -> bool:
         top = levels[0]
         for u in headings:
             level = u.block.heading
-            u.level = 1 if level == top else 2 if level is not None else 2
+            u.level = 1 if level == top else 2
         return len(levels) > 1 or len(styled) == len(headings)
     body_sizes = [u.block.size for u in units if u.role == "body" and u.block.size is not None]
     if not body_sizes:
@@ -363,7 +369,9 @@ def _listed(text: str, titles: frozenset[str]) -> bool:
     folded = fold(text)
     if folded in titles:
         return True
-    return len(folded) >= 8 and any(t.startswith(folded) or (len(t) >= 8 and folded.startswith(t)) for t in titles)
+    return len(folded) >= 8 and any(
+        t.startswith(folded) or (len(t) >= 8 and folded.startswith(t)) for t in titles
+    )
 
 
 def _after(units: list[_Unit], i: int) -> list[int]:
@@ -383,7 +391,8 @@ def heading_features(units: list[_Unit], i: int, story: _Story, cohesion: _Cohes
     opening = units[after[0]].text if after else ""
     heading = units[i].text.strip()
     return {
-        "cohesion": cohesion.cosine(cohesion.vector(lead), next_vec) + cohesion.cosine(cohesion.vector(before), next_vec),
+        "cohesion": cohesion.cosine(cohesion.vector(lead), next_vec)
+        + cohesion.cosine(cohesion.vector(before), next_vec),
         "echo": cohesion.share(cohesion.tokens[i], story.tokens),
         "colon": float(bool(_COLON_TITLE.match(heading))),
         "lead_date": float(bool(_LEAD_DATE.search(opening.split("。")[0]))),
@@ -403,8 +412,8 @@ _LEAD_PREFIX = re.compile(r"^(?:[^，。]{0,12}日[上下]?午?，|近日，|日
 
 def _names_subject(heading: str, opening: str) -> bool:
     """A news lead opens with the subject its headline named (爱立信在华业绩… → 爱立信在中国市场…)."""
-    head = fold(heading).lstrip("“”\"《》【】（）()")
-    body = fold(_LEAD_PREFIX.sub("", opening)).lstrip("“”\"《》【】（）()由")
+    head = fold(heading).lstrip('“”"《》【】（）()')
+    body = fold(_LEAD_PREFIX.sub("", opening)).lstrip('“”"《》【】（）()由')
     return len(head) >= 2 and len(body) >= 2 and head[:2] == body[:2]
 
 
@@ -476,7 +485,7 @@ def _finish(story: _Story, path: str, issue: IssueMeta) -> Article | None:
         return None
     title = story.title_unit.text.strip()
     return Article(
-        kind=EXPERT_OPINION if story.kind == EXPERT_OPINION else ARTICLE,
+        kind=story.kind,
         title=title,
         paragraphs=list(story.paragraphs),
         section=story.section,
@@ -519,7 +528,7 @@ class _Walker:
                 self.last_article_title = article.title
         self.story = None
 
-    def start(self, i: int, kind: str = ARTICLE) -> None:
+    def start(self, i: int, kind: ArticleKind = ARTICLE) -> None:
         self.close()
         unit = self.units[i]
         self.story = _Story(unit, i, self.section, kind=kind, tokens=set(self.cohesion.tokens[i]))
@@ -644,7 +653,9 @@ def split_bulletin(source: SourceText, options: SplitOptions | None = None) -> B
     body_lines = _without_furniture(source.lines, furniture.dropped, furniture.page_of_line)
     body_lines = _isolate_markers(body_lines, sections, options.expert_marker)
     conv = detect_conventions(body_lines)
-    titles = frozenset(fold(c.title) for c in furniture.contents) if len(furniture.contents) >= 3 else frozenset()
+    titles = (
+        frozenset(fold(c.title) for c in furniture.contents) if len(furniture.contents) >= 3 else frozenset()
+    )
     blocks = _split_listed_titles(reflow(body_lines, conv), titles)
     width = conv.width if body_lines and body_lines[0].x1 is None else 0.0
     units = _assign_roles(blocks, sections, options.expert_marker, width)
@@ -656,7 +667,9 @@ def split_bulletin(source: SourceText, options: SplitOptions | None = None) -> B
     layout = _layout_levels(units)
     # No columns, no contents, no running furniture: a single article (a saved page, a TXT article).
     single = not titles and not furniture.dropped and not any(u.role == "section" for u in units)
-    walker = _Walker(units, source.path, furniture.issue, layout, _Cohesion(units), titles=titles, single=single)
+    walker = _Walker(
+        units, source.path, furniture.issue, layout, _Cohesion(units), titles=titles, single=single
+    )
     articles = walker.walk()
     found_sections = list(dict.fromkeys(u.section for u in units if u.role == "section" and u.section))
     return Bulletin(

@@ -121,7 +121,9 @@ def decode_bytes(data: bytes, *, declared: str | None = None, where: str | None 
         if data.startswith(bom):
             decoded = _try(data, encoding, "bom")
             if decoded is None:
-                raise DecodeError(f"starts with a {encoding} byte-order mark but does not decode as it", where=where)
+                raise DecodeError(
+                    f"starts with a {encoding} byte-order mark but does not decode as it", where=where
+                )
             return decoded
     if declared:
         decoded = _try(data, _canonical(declared), "declared")

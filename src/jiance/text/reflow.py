@@ -204,7 +204,9 @@ def reflow(lines: list[Line], conv: Conventions | None = None) -> list[Block]:
             flush()
             blocks.append(Block(ln.text.strip(" \u3000"), [ln]))
             continue
-        if current and ((conv.blank_marks and ln.lineno in blank_before) or (conv.indent_marks and _indented(ln, conv))):
+        if current and (
+            (conv.blank_marks and ln.lineno in blank_before) or (conv.indent_marks and _indented(ln, conv))
+        ):
             flush()
         current.append(ln)
         if nxt is None or nxt.block or _ends_paragraph(ln, nxt, conv):
