@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from jiance.cli import app
+from jiance.records import Article
 from jiance.settings import load_settings
 from jiance.workspace import init_workspace, open_store
 
@@ -90,3 +91,9 @@ def jsonl(text: str) -> list[dict[str, Any]]:
     records = [json.loads(line) for line in text.splitlines() if line.strip()]
     assert all(isinstance(r, dict) for r in records)
     return records
+
+
+def searchable(article: Article) -> str:
+    """What search looks in: title and headline, body, and an expert piece's speaker and related title."""
+    fields = [article.title, article.headline, article.body, article.speaker, article.related_title]
+    return "\n".join(f for f in fields if f)

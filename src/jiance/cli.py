@@ -33,7 +33,7 @@ eval_app = typer.Typer(help="Score jiance's stages against gold files.", no_args
 app.add_typer(eval_app, name="eval")
 
 out = Console(soft_wrap=True, highlight=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 WorkspaceOption = Annotated[
     str | None,
@@ -60,7 +60,7 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except JianceError as error:
-        err.print(f"[red]error:[/red] {error}", markup=True)
+        err.print(f"error: {error}", markup=False, style="red")
         raise typer.Exit(1 if not isinstance(error, ConfigError) else 2) from None
 
 
@@ -148,7 +148,7 @@ def import_(
 
     def show(result: FileResult) -> None:
         if result.status == "failed":
-            err.print(f"[red]failed[/red] {result.path}: {result.message} [{result.reason}]", markup=True)
+            err.print(f"failed {result.path}: {result.message} [{result.reason}]", markup=False, style="red")
         else:
             out.print(
                 f"{result.status:9} {result.path} ({result.articles} articles, {result.articles_new} new)"

@@ -4,6 +4,7 @@
 
     JianceError                      every error the library raises on purpose
     ├── InputError                   a file or payload we cannot turn into articles (the batch goes on)
+    │   ├── MissingFileError         a path that does not exist
     │   ├── EmptyInputError          nothing but whitespace
     │   ├── TooLargeError            over the configured size limit
     │   ├── DecodeError              bytes that do not decode cleanly in any supported encoding
@@ -32,6 +33,7 @@ __all__ = [
     "GoldError",
     "InputError",
     "JianceError",
+    "MissingFileError",
     "NoTextLayerError",
     "NotFoundError",
     "ParseLimitError",
@@ -57,6 +59,10 @@ class InputError(JianceError):
     """Input that cannot become articles; the import records it as failed and goes on with the batch."""
 
     reason = "bad-input"
+
+
+class MissingFileError(InputError):
+    reason = "missing"
 
 
 class EmptyInputError(InputError):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from jiance.errors import InputError, JianceError, TooLargeError, UnsupportedFormatError
+from jiance.errors import InputError, JianceError, MissingFileError, TooLargeError, UnsupportedFormatError
 from jiance.readers.text import read_text
 from jiance.records import Bulletin, Document, SourceText
 from jiance.settings import Settings
@@ -102,12 +102,7 @@ def parse_bytes(data: bytes, path: str, settings: Settings | None = None) -> Bul
 def parse_path(path: Path, settings: Settings | None = None) -> Bulletin:
     """Parse one file into its bulletin structure, without touching a store."""
     settings = settings or Settings()
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from exc
-    _check_size(size, str(path), settings)
-    return parse_bytes(path.read_bytes(), str(path), settings)
+    return parse_bytes(_read_capped(path, settings), str(path), settings)
 
 
 @dataclass(slots=True)
@@ -173,6 +168,8 @@ def _failed_document(path: Path, data: bytes | None, error: JianceError) -> Docu
 def _read_capped(path: Path, settings: Settings) -> bytes:
     try:
         size = path.stat().st_size
+    except FileNotFoundError as exc:
+        raise MissingFileError("no such file", where=str(path)) from exc
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from exc
     _check_size(size, str(path), settings)
@@ -221,10 +218,7 @@ def import_paths(
     """Import every file under ``paths``; re-running is idempotent, failures are recorded, the batch goes on."""
     report = ImportReport()
     for path in iter_input_files(paths):
-        if not path.exists():
-            result = FileResult(str(path), "failed", reason="missing", message="no such file")
-        else:
-            result = import_file(path, store, settings)
+        result = import_file(path, store, settings)
         report.results.append(result)
         if on_file is not None:
             on_file(result)

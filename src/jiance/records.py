@@ -19,6 +19,7 @@ __all__ = [
     "ARTICLE",
     "EXPERT_OPINION",
     "Article",
+    "ArticleKind",
     "Bulletin",
     "ContentsEntry",
     "Document",

@@ -226,7 +226,7 @@ def _needs_space(prev: _Glyph, glyph: _Glyph, spaced: bool) -> bool:
         return True
     wide = _is_wide(prev.text[-1:]) + _is_wide(glyph.text[:1])
     if wide == 2:
-        return False
+        return spaced  # a typed space between two Chinese phrases (a two-part title) is kept
     if wide == 1:
         return spaced  # an authored space between Chinese and Latin text is kept, never invented
     return spaced or gap > _LATIN_GAP_EM * em

@@ -154,7 +154,8 @@ def _read_meta(texts: list[str], issue: IssueMeta) -> None:
 def _title_candidate(texts: list[str]) -> str | None:
     """The bulletin's name: a short running line with no digits, date, phone or copyright in it."""
     for text in texts:
-        flat = text.strip()
+        # A cover sets its name letter-spaced (数 字 产 业 观 察); the name is the characters.
+        flat = re.sub(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])", "", text.strip())
         if 2 <= len(flat) <= 30 and not re.search(r"\d|©|版权|页", flat):
             return flat
     return None

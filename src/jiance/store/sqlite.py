@@ -34,7 +34,7 @@ from jiance.store.search import (
 
 __all__ = ["RANK_WINDOW", "SQLiteStore", "body_fields", "title_fields"]
 
-RANK_WINDOW = 1000  # frequent queries rank only their newest 1000 matches by bm25 (see _window_floor)
+RANK_WINDOW = 1000  # a query matching more rows than this is ordered newest first (see _is_frequent)
 
 _ARTICLE_COLUMNS = (
     "a.seq, a.id, a.document_id, a.position, a.kind, a.section, a.title, a.subheadings, a.body, a.speaker,"
@@ -334,83 +334,81 @@ class SQLiteStore:
     # -- search -----------------------------------------------------------------------------------------
 
     def _filtered(
-        self, table: str, select: str, match: str, section: str | None, kind: str | None, floor: int | None
+        self, table: str, select: str, match: str, section: str | None, kind: str | None
     ) -> tuple[str, list[Any]]:
         select = select.replace("fts.", f"{table}.")
         sql = f"SELECT {select} FROM {table} JOIN articles a ON a.seq = {table}.rowid WHERE {table} MATCH ?"
         params: list[Any] = [match]
-        for condition, value in (
-            ("a.section = ?", section),
-            ("a.kind = ?", kind),
-            (f"{table}.rowid >= ?", floor),
-        ):
+        for condition, value in (("a.section = ?", section), ("a.kind = ?", kind)):
             if value is not None:
                 sql += f" AND {condition}"
                 params.append(value)
         return sql, params
 
-    def _window_floor(self, table: str, match: str, section: str | None, kind: str | None) -> int | None:
-        """The lowest rowid among the newest RANK_WINDOW matches, or None when there are no more than that.
+    def _is_frequent(self, table: str, match: str, section: str | None, kind: str | None) -> bool:
+        """True when more than RANK_WINDOW rows of ``table`` match: such queries are ordered newest first.
 
-        bm25 has to be computed for every row it orders, which for a two-character query over 200k
-        articles means tens of thousands of rows; ranking the newest RANK_WINDOW matches keeps top-k
-        fast, and only frequent terms (where bm25 hardly separates documents anyway) are affected.
+        The probe stops at the first match past the window, so it is cheap exactly when the query is
+        frequent. FTS5's bm25 is not: it counts every match of every
+        phrase (for its idf) before it scores the first row, which for a frequent four-character phrase
+        is a full intersection of three long doclists (see docs/search.md).
         """
-        sql, params = self._filtered(table, "fts.rowid", match, section, kind, None)
-        rows = self._read(sql + f" ORDER BY {table}.rowid DESC LIMIT 1 OFFSET ?", [*params, RANK_WINDOW])
-        return int(rows[0][0]) if rows else None
-
-    def _match_rows(
-        self,
-        table: str,
-        match: str,
-        section: str | None,
-        kind: str | None,
-        page: tuple[int, int] | None,
-        floor: int | None,
-    ) -> list[tuple[int, float]]:
-        """(rowid, bm25) of index matches at or above ``floor``, best first, ties broken by recency."""
-        sql, params = self._filtered(table, "fts.rowid, fts.rank", match, section, kind, floor)
-        sql += f" ORDER BY {table}.rank, a.published_at DESC, a.seq DESC"
-        if page is not None:
-            sql += " LIMIT ? OFFSET ?"
-            params += list(page)
-        return [(r[0], r[1]) for r in self._read(sql, params)]
+        sql, params = self._filtered(table, "fts.rowid", match, section, kind)
+        # FTS5 walks a doclist forwards faster than backwards, and only the count matters here.
+        rows = self._read(f"SELECT count(*) FROM ({sql} LIMIT ?)", [*params, RANK_WINDOW + 1])
+        return bool(rows[0][0] > RANK_WINDOW)
 
     def _candidates(
         self, table: str, match: str, section: str | None, kind: str | None, limit: int | None
     ) -> Iterator[tuple[StoredArticle, float]]:
-        """Index matches, best first, fetched a page at a time: first the ranked window of the newest
-        matches, then (only if the caller keeps asking) every match ranked in full."""
-        floor = None if limit is None else self._window_floor(table, match, section, kind)
-        seen: set[int] = set()
-        for bound in (floor, None) if floor is not None else (None,):
-            for seq, stored, rank in self._pages(table, match, section, kind, limit, bound):
-                if seq not in seen:
-                    seen.add(seq)
-                    yield stored, rank
-
-    def _pages(
-        self,
-        table: str,
-        match: str,
-        section: str | None,
-        kind: str | None,
-        limit: int | None,
-        floor: int | None,
-    ) -> Iterator[tuple[int, StoredArticle, float]]:
+        """Index matches in ranking order with their score, fetched a page at a time: by bm25 when at
+        most RANK_WINDOW rows match, else newest first (score 0) so the caller can stop early."""
         size = None if limit is None else max(2 * limit, 20)
-        offset = 0
+        if self._is_frequent(table, match, section, kind):
+            rows: Iterator[list[tuple[int, float]]] = self._newest_pages(table, match, section, kind, size)
+        else:
+            rows = self._ranked_pages(table, match, section, kind, size)
+        for page in rows:
+            by_seq = self._by_seq([seq for seq, _ in page])
+            for seq, score in page:
+                yield by_seq[seq], score
+
+    def _ranked_pages(
+        self, table: str, match: str, section: str | None, kind: str | None, size: int | None
+    ) -> Iterator[list[tuple[int, float]]]:
+        """(rowid, score) of every match by bm25 (ties by recency), cut into pages of ``size``.
+
+        One query ranks them all (at most RANK_WINDOW rows), because every ranked query pays bm25's full
+        count of the matches again.
+        """
+        sql, params = self._filtered(table, "fts.rowid, fts.rank", match, section, kind)
+        sql += " ORDER BY 2, a.published_at DESC, a.seq DESC"
+        rows = [(int(r[0]), -float(r[1])) for r in self._read(sql, params)]
+        step = size or max(1, len(rows))
+        for start in range(0, len(rows), step):
+            yield rows[start : start + step]
+
+    def _newest_pages(
+        self, table: str, match: str, section: str | None, kind: str | None, size: int | None
+    ) -> Iterator[list[tuple[int, float]]]:
+        """Pages of matches newest first; each page resumes below the last rowid, so none re-walks."""
+        sql, params = self._filtered(table, "fts.rowid", match, section, kind)
+        below: int | None = None
         while True:
-            rows = self._match_rows(
-                table, match, section, kind, None if size is None else (size, offset), floor
-            )
-            by_seq = self._by_seq([seq for seq, _ in rows])
-            for seq, rank in rows:
-                yield seq, by_seq[seq], rank
-            if size is None or len(rows) < size:
+            page_sql, page_params = sql, list(params)
+            if below is not None:
+                page_sql += f" AND {table}.rowid < ?"
+                page_params.append(below)
+            page_sql += f" ORDER BY {table}.rowid DESC"
+            if size is not None:
+                page_sql += " LIMIT ?"
+                page_params.append(size)
+            page = [(int(r[0]), 0.0) for r in self._read(page_sql, page_params)]
+            if page:
+                yield page
+            if size is None or len(page) < size:
                 return
-            offset += size
+            below = page[-1][0]
 
     def _by_seq(self, seqs: list[int]) -> dict[int, StoredArticle]:
         if not seqs:
@@ -424,7 +422,7 @@ class SQLiteStore:
         return {r[0]: self._stored(r) for r in rows}
 
     def _hit(
-        self, stored: StoredArticle, rank: float, terms: list[str], title_hit: bool, marker: tuple[str, str]
+        self, stored: StoredArticle, score: float, terms: list[str], title_hit: bool, marker: tuple[str, str]
     ) -> SearchHit:
         art = stored.article
         snippet = None
@@ -437,7 +435,7 @@ class SQLiteStore:
             title=art.title,
             section=art.section,
             snippet=snippet.marked if snippet else "",
-            score=-rank,
+            score=score,
             offsets=snippet.offsets if snippet else [],
             snippet_text=snippet.text if snippet else "",
             title_hit=title_hit,
@@ -452,23 +450,24 @@ class SQLiteStore:
         kind: str | None = None,
         marker: tuple[str, str] = ("【", "】"),
     ) -> list[SearchHit]:
-        """Articles containing every space-separated term of ``query`` (folded): title hits first, then
-        by bm25 over the bigram index, ties by recency. ``limit=None`` returns every hit."""
+        """Articles containing every space-separated term of ``query`` (folded): title hits first, then the
+        rest; within each, by bm25 over the bigram index (ties by recency) when at most RANK_WINDOW index
+        rows match, else newest first. ``limit=None`` returns every hit in the same order."""
         terms = query_terms(query)
         if not terms:
             return []
         expr = " AND ".join(_fts_phrase(t) for t in terms)
         hits: list[SearchHit] = []
-        for stored, rank in self._candidates("title_fts", expr, section, kind, limit):
+        for stored, score in self._candidates("title_fts", expr, section, kind, limit):
             if verify(terms, title_fields(stored.article)):
-                hits.append(self._hit(stored, rank, terms, True, marker))
+                hits.append(self._hit(stored, score, terms, True, marker))
                 if limit is not None and len(hits) >= limit:
                     return hits
         # Every title hit is in ``hits`` by now, so the body pass skips whatever has one.
-        for stored, rank in self._candidates("article_fts", expr, section, kind, limit):
+        for stored, score in self._candidates("article_fts", expr, section, kind, limit):
             art = stored.article
             if not verify(terms, title_fields(art)) and verify(terms, title_fields(art) + body_fields(art)):
-                hits.append(self._hit(stored, rank, terms, False, marker))
+                hits.append(self._hit(stored, score, terms, False, marker))
                 if limit is not None and len(hits) >= limit:
                     break
         return hits

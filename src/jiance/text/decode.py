@@ -41,15 +41,26 @@ class Decoded:
 
 @functools.cache
 def common_hanzi() -> frozenset[str]:
-    """The 3,755 level-1 characters of GB2312 (rows 16-55), the most common Han characters in Chinese text."""
+    """Common Han characters, simplified and traditional, computed from the codecs themselves.
+
+    GB2312 level 1 (rows 16-55: 3,755 characters) and Big5's frequently used block (0xA440-0xC67E:
+    5,401 characters) together cover nearly all the Han text of mainland, Hong Kong and Taiwan sources.
+    """
     chars: set[str] = set()
     for hi in range(0xB0, 0xD8):
         for lo in range(0xA1, 0xFF):
-            try:
-                chars.add(bytes([hi, lo]).decode("gb2312"))
-            except UnicodeDecodeError:
-                continue
+            chars.update(_decoded(bytes([hi, lo]), "gb2312"))
+    for hi in range(0xA4, 0xC7):
+        for lo in [*range(0x40, 0x7F), *range(0xA1, 0xFF)]:
+            chars.update(_decoded(bytes([hi, lo]), "big5"))
     return frozenset(chars)
+
+
+def _decoded(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return ""
 
 
 def looks_like_text(text: str) -> tuple[bool, str]:
@@ -139,6 +150,11 @@ def decode_bytes(data: bytes, *, declared: str | None = None, where: str | None 
     for encoding in ("utf-8", "gb18030"):
         decoded = _try(data, encoding, encoding)
         if decoded is not None:
+            return decoded
+    for encoding in ("utf-16-le", "utf-16-be"):
+        # BOM-less UTF-16 of Chinese text has no NUL bytes to recognise it by; only its decode tells.
+        decoded = _try(data, encoding, "utf-16-guess") if len(data) % 2 == 0 else None
+        if decoded is not None and len(CJK_RE.findall(decoded.text[:2000])) >= 20:
             return decoded
     decoded = _detector_guess(data)
     if decoded is not None:
