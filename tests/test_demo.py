@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 from typer.testing import Result
 
+from conftest import run_cli
 from jiance.demo import DemoResult, run_demo, write_problem_files
 from jiance.pipeline import iter_input_files
 from jiance.workspace import open_store

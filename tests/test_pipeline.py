@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SEED, TEXT_SAMPLE, searchable
 
+from conftest import SEED, TEXT_SAMPLE, searchable
 from jiance.errors import InputError, TooLargeError, UnsupportedFormatError
 from jiance.pipeline import (
     DOCX,

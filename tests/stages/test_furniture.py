@@ -60,7 +60,9 @@ def test_pages_are_read_from_page_numbers() -> None:
     assert (furniture.page_of_line[first], furniture.page_of_line[last]) == (1, 3)
 
 
-@pytest.mark.parametrize("text", ["Page 8", "page 8 of 20", "- 8 -", "— 12 —", "第 8 页", "第8页 共20页", "8 / 20"])
+@pytest.mark.parametrize(
+    "text", ["Page 8", "page 8 of 20", "- 8 -", "— 12 —", "第 8 页", "第8页 共20页", "8 / 20"]
+)
 def test_page_number_shapes(text: str) -> None:
     assert is_page_number(text)
 
@@ -85,7 +87,12 @@ def test_expert_marker_and_columns_are_never_furniture() -> None:
     body = ["产业环境", "专家观点", *BODY, "专家观点", "【企业情报】", "专家观点", "企业情报"]
     lines = pages([body, body, body])
     got = reasons(lines)
-    assert "专家观点" not in got and "产业环境" not in got and "企业情报" not in got and "【企业情报】" not in got
+    assert (
+        "专家观点" not in got
+        and "产业环境" not in got
+        and "企业情报" not in got
+        and "【企业情报】" not in got
+    )
     assert section_name("一、产业环境", SECTIONS) == "产业环境"
     assert section_name("【技术情报】", SECTIONS) == "技术情报"
     assert section_name("产业环境变化", SECTIONS) is None

@@ -30,27 +30,51 @@ ITEMS: list[tuple[str, ...]] = [
     ("section", "产业环境"),
     ("title", A1),
     ("para", A1_FIRST, "break"),  # a page footer falls inside this paragraph
-    ("para", "按照计划，示范区将统筹布局通用算力、智能算力和超算资源，推动数据中心绿色低碳改造，新建机房的电能利用效率控制在一点二五以内。"),
+    (
+        "para",
+        "按照计划，示范区将统筹布局通用算力、智能算力和超算资源，推动数据中心绿色低碳改造，新建机房的电能利用效率控制在一点二五以内。",
+    ),
     ("title", A2),
-    ("para", "今年以来，江苏、广东、四川等地相继出台新型储能产业发展方案，南湖储能集团、青石电池等龙头企业加快落地钠离子电池和液流电池项目，新型储能装机规模快速扩大。"),
+    (
+        "para",
+        "今年以来，江苏、广东、四川等地相继出台新型储能产业发展方案，南湖储能集团、青石电池等龙头企业加快落地钠离子电池和液流电池项目，新型储能装机规模快速扩大。",
+    ),
     ("sub", S1),
-    ("para", "江苏、广东、四川三省明确要求新建新能源项目按一定比例配置新型储能，并对独立储能电站给予容量补偿，南湖储能集团和青石电池的项目收益模式逐步清晰。"),
+    (
+        "para",
+        "江苏、广东、四川三省明确要求新建新能源项目按一定比例配置新型储能，并对独立储能电站给予容量补偿，南湖储能集团和青石电池的项目收益模式逐步清晰。",
+    ),
     ("sub", S2),
-    ("para", "在政策带动下，南湖储能集团宣布在四川新建钠离子电池基地，青石电池在江苏扩建液流电池产线，两家企业的订单排期已经延续到明年二季度。"),
-    ("para", "业内人士提醒，钠离子电池和液流电池产能快速扩张也带来价格竞争加剧的风险，南湖储能集团和青石电池都需要在安全和循环寿命上形成优势。"),
+    (
+        "para",
+        "在政策带动下，南湖储能集团宣布在四川新建钠离子电池基地，青石电池在江苏扩建液流电池产线，两家企业的订单排期已经延续到明年二季度。",
+    ),
+    (
+        "para",
+        "业内人士提醒，钠离子电池和液流电池产能快速扩张也带来价格竞争加剧的风险，南湖储能集团和青石电池都需要在安全和循环寿命上形成优势。",
+    ),
     ("marker",),
     ("piece", E1),
-    ("para", "李明认为，随着碳酸锂价格回落和储能电芯规模化生产，储能系统的单位成本仍有百分之二十左右的下降空间。"),
+    (
+        "para",
+        "李明认为，随着碳酸锂价格回落和储能电芯规模化生产，储能系统的单位成本仍有百分之二十左右的下降空间。",
+    ),
     ("piece", E2),
     ("para", "王芳表示，储能电站的消防和电池安全标准各地并不统一，应当尽快出台全国性的储能安全技术规范。"),
     ("para", "她建议，储能项目在并网前应当通过第三方安全评估，并建立全生命周期的运行监测制度。"),
     ("page",),
     ("section", "企业情报"),
     ("title", A3),
-    ("para", "星河电子日前在上海发布新一代车规级芯片，这款芯片采用七纳米工艺，面向智能座舱和辅助驾驶，星河电子表示芯片已通过车规级可靠性认证，明年一季度开始量产交付。"),
+    (
+        "para",
+        "星河电子日前在上海发布新一代车规级芯片，这款芯片采用七纳米工艺，面向智能座舱和辅助驾驶，星河电子表示芯片已通过车规级可靠性认证，明年一季度开始量产交付。",
+    ),
     ("para", "星河电子称，已有五家整车企业确定采用该芯片，首批搭载车型将于明年下半年上市。"),
     ("title", A4),
-    ("para", "云帆科技发布半年报，上半年实现营业收入四十二亿元，同比增长百分之二十一，净利润五亿元，同比增长百分之十五，云帆科技的云服务和软件订阅收入增长最快。"),
+    (
+        "para",
+        "云帆科技发布半年报，上半年实现营业收入四十二亿元，同比增长百分之二十一，净利润五亿元，同比增长百分之十五，云帆科技的云服务和软件订阅收入增长最快。",
+    ),
     ("para", "云帆科技表示，下半年将继续加大研发投入，重点拓展海外市场，全年营收目标维持不变。"),
 ]
 CONTENTS = ["产业环境", f"{A1}……………… 1", f"{A2}…………………… 1", "企业情报", f"{A3}………………… 2", f"{A4}……………… 2"]
@@ -126,8 +150,13 @@ def assert_structure(bulletin: Bulletin, dump: Dump) -> None:
         (ARTICLE, "企业情报", A3, [], 2),
         (ARTICLE, "企业情报", A4, [], 2),
     ]
-    experts = [(a.speaker, a.headline, a.related_title) for a in bulletin.articles if a.kind == EXPERT_OPINION]
-    assert experts == [("某研究院首席分析师李明", "储能成本仍有下降空间", A2), ("某大学教授王芳", "安全标准需要尽快统一", A2)]
+    experts = [
+        (a.speaker, a.headline, a.related_title) for a in bulletin.articles if a.kind == EXPERT_OPINION
+    ]
+    assert experts == [
+        ("某研究院首席分析师李明", "储能成本仍有下降空间", A2),
+        ("某大学教授王芳", "安全标准需要尽快统一", A2),
+    ]
     for article in bulletin.articles:
         src = article.provenance
         assert (src.line_start, src.line_end) == dump.spans[article.title], article.title
@@ -141,7 +170,11 @@ def test_small_bulletin() -> None:
     assert_structure(bulletin, dump)
     a2 = bulletin.articles[1]
     assert a2.paragraphs[1] == S1 and a2.paragraphs[3] == S2
-    assert (bulletin.issue.title, bulletin.issue.date, bulletin.issue.contact) == ("测试产业周报", "2026-05-07", "010-6543-2100")
+    assert (bulletin.issue.title, bulletin.issue.date, bulletin.issue.contact) == (
+        "测试产业周报",
+        "2026-05-07",
+        "010-6543-2100",
+    )
     assert {f.reason for f in bulletin.furniture} == {"running-header-footer", "page-number"}
 
 
@@ -179,12 +212,17 @@ def test_single_article_file() -> None:
         ]
     )
     bulletin = split(text)
-    assert [(a.kind, a.title, len(a.paragraphs)) for a in bulletin.articles] == [(ARTICLE, "星河电子发布新一代车规级芯片", 3)]
+    assert [(a.kind, a.title, len(a.paragraphs)) for a in bulletin.articles] == [
+        (ARTICLE, "星河电子发布新一代车规级芯片", 3)
+    ]
     assert bulletin.articles[0].section is None
 
 
 def test_sections_are_configurable() -> None:
-    renamed = [("section", {"产业环境": "政策动态", "企业情报": "公司新闻"}[i[1]]) if i[0] == "section" else i for i in ITEMS]
+    renamed = [
+        ("section", {"产业环境": "政策动态", "企业情报": "公司新闻"}[i[1]]) if i[0] == "section" else i
+        for i in ITEMS
+    ]
     text = render(renamed).text
     default = split(text)
     assert "政策动态" not in default.sections
@@ -213,7 +251,9 @@ LINE_TEXT = st.text(
 @settings(max_examples=100, deadline=None)
 @given(st.lists(LINE_TEXT, max_size=40), st.booleans())
 def test_split_never_raises_on_arbitrary_text(texts: list[str], trailing: bool) -> None:
-    lines = [Line(text=t, lineno=i, trailing_space=trailing and i % 3 == 0) for i, t in enumerate(texts, start=1)]
+    lines = [
+        Line(text=t, lineno=i, trailing_space=trailing and i % 3 == 0) for i, t in enumerate(texts, start=1)
+    ]
     try:
         bulletin = split_bulletin(SourceText(path="fuzz.txt", media_type="text/plain", lines=lines))
     except JianceError:

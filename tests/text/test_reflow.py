@@ -32,7 +32,9 @@ def blocks(text: str) -> list[str]:
 
 
 def test_trailing_space_ends_a_paragraph() -> None:
-    text = "\n".join(line + (" " if i == len(wrap(p)) - 1 else "") for p in PARAGRAPHS for i, line in enumerate(wrap(p)))
+    text = "\n".join(
+        line + (" " if i == len(wrap(p)) - 1 else "") for p in PARAGRAPHS for i, line in enumerate(wrap(p))
+    )
     assert blocks(text) == PARAGRAPHS
 
 
@@ -50,7 +52,9 @@ def test_short_last_line_ends_a_paragraph() -> None:
 
 
 def test_blank_line_after_every_line_with_trailing_marks() -> None:
-    lines = [line + (" " if i == len(wrap(p)) - 1 else "") for p in PARAGRAPHS for i, line in enumerate(wrap(p))]
+    lines = [
+        line + (" " if i == len(wrap(p)) - 1 else "") for p in PARAGRAPHS for i, line in enumerate(wrap(p))
+    ]
     text = "\n\n".join(lines)
     assert not detect_conventions(lines_from_text(text)).blank_marks
     assert blocks(text) == PARAGRAPHS
@@ -105,13 +109,21 @@ CHUNK = st.one_of(
     st.sampled_from(["，", "、", "“", "”"]),
 )
 PARAGRAPH = st.builds(
-    lambda parts, end: "".join(parts) + end, st.lists(CHUNK, min_size=6, max_size=14), st.sampled_from("。！？")
+    lambda parts, end: "".join(parts) + end,
+    st.lists(CHUNK, min_size=6, max_size=14),
+    st.sampled_from("。！？"),
 ).filter(lambda p: len(p) >= 40)
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(PARAGRAPH, min_size=3, max_size=6), st.integers(24, 40), st.sampled_from(["trailing", "blank", "indent"]))
-def test_reflow_recovers_paragraphs_and_is_idempotent(paragraphs: list[str], cells: int, convention: str) -> None:
+@given(
+    st.lists(PARAGRAPH, min_size=3, max_size=6),
+    st.integers(24, 40),
+    st.sampled_from(["trailing", "blank", "indent"]),
+)
+def test_reflow_recovers_paragraphs_and_is_idempotent(
+    paragraphs: list[str], cells: int, convention: str
+) -> None:
     lines: list[str] = []
     for p in paragraphs:
         wrapped = wrap(("\u3000\u3000" if convention == "indent" else "") + p, cells)
