@@ -12,6 +12,7 @@ See docs/search.md for the measurements behind this choice.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import add
@@ -19,12 +20,18 @@ from operator import add
 from jiance.text.normalize import fold_char
 
 __all__ = [
+    "BM25_B",
+    "BM25_K1",
     "PLACEHOLDER",
     "SENTINEL",
     "Snippet",
+    "bm25",
+    "bm25_idf",
     "fast_fold",
     "fold_with_offsets",
+    "index_length",
     "index_text",
+    "instances",
     "make_snippet",
     "query_grams",
     "query_terms",
@@ -33,6 +40,8 @@ __all__ = [
 
 PLACEHOLDER = "\ue000"  # stands for any ASCII non-alphanumeric character in the index
 SENTINEL = "\ue001"  # pairs with the last character of a field so it starts a bigram
+BM25_K1 = 1.2  # FTS5's bm25 constants, so that a score computed here equals FTS5's to the last bit
+BM25_B = 0.75
 
 
 class _FoldTable(dict[int, str | None]):
@@ -114,6 +123,43 @@ def query_grams(term: str) -> tuple[list[str], bool]:
     if len(chars) == 1:
         return [chars], True
     return _grams(chars), False
+
+
+def index_length(fields: Sequence[str]) -> int:
+    """How many index tokens the fields make: one bigram per character (the last pairs with the sentinel)."""
+    return sum(len(_index_chars(f)) for f in fields)
+
+
+def instances(term: str, fields: Sequence[str]) -> int:
+    """How many times the index phrase of ``term`` occurs in the fields, overlapping ones included.
+
+    This is FTS5's count of phrase instances (a one-character term is a prefix query: every bigram it
+    starts, i.e. every occurrence of the character), computed from the text instead of the index.
+    """
+    needle = _index_chars(term)
+    count = 0
+    for text in fields:
+        chars = _index_chars(text)
+        at = chars.find(needle)
+        while at >= 0:
+            count += 1
+            at = chars.find(needle, at + 1)
+    return count
+
+
+def bm25_idf(rows: int, hits: int) -> float:
+    """FTS5's idf of a phrase found in ``hits`` of ``rows`` rows (floored at 1e-6 as FTS5 does)."""
+    idf = math.log((rows - hits + 0.5) / (hits + 0.5))
+    return idf if idf > 0.0 else 1e-6
+
+
+def bm25(freq: float, length: int, avgdl: float, idf: float) -> float:
+    """One phrase's bm25 term exactly as FTS5 computes it (higher is better; FTS5 returns it negated).
+
+    ``freq`` is the sum of the column weights over the phrase's instances in the row, ``length`` the
+    row's token count over all columns, ``avgdl`` the table's mean row length.
+    """
+    return idf * ((freq * (BM25_K1 + 1.0)) / (freq + BM25_K1 * (1 - BM25_B + BM25_B * length / avgdl)))
 
 
 def verify(terms: Sequence[str], fields: Sequence[str]) -> bool:

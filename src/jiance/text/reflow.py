@@ -112,18 +112,11 @@ def detect_conventions(lines: list[Line]) -> Conventions:
     # Hard-wrapped text has a regular right edge and many lines that stop mid-sentence; text with one
     # line per paragraph (web copies, DOCX exports) has neither.
     wrapped = len(nonblank) >= 4 and near_full >= 0.35 and open_ends >= 0.3
-    gaps = blanks = 0
-    previous_blank = False
-    seen = False
-    for ln in lines:
-        if not ln.text.strip():
-            previous_blank = True
-            continue
-        if seen:
-            gaps += 1
-            blanks += previous_blank
-        seen, previous_blank = True, False
-    blank_ratio = blanks / gaps if gaps else 0.0
+    content = [ln for ln in lines if ln.text.strip()]
+    blank_before = _blank_before(lines)
+    gaps = len(content) - 1
+    blanks = sum(1 for ln in content[1:] if ln.lineno in blank_before)
+    blank_ratio = blanks / gaps if gaps > 0 else 0.0
     trailing = sum(ln.trailing_space for ln in nonblank) / len(nonblank)
     lefts = [ln.x0 for ln in nonblank if ln.x0 is not None]
     ems = [ln.size for ln in nonblank if ln.size is not None]
