@@ -18,6 +18,8 @@ import jiance.stages.split as split
 from jiance.readers.text import read_text
 from jiance.samples.corpus import gold_records, load_sample, sample_names
 from jiance.samples.layouts import LAYOUTS, render_text
+from jiance.stages.continuity import continues, window_after
+from jiance.stages.roles import piece_header
 from jiance.text import fold
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
@@ -35,14 +37,14 @@ def decisions(data: bytes, subheadings: set[str], scope: set[str] | None) -> lis
             and not self.in_experts
             and self.story.kind == "article"
             and self.last_was_heading is None
-            and not split.piece_header(unit.text)
-            and split._after(self.units, i)
+            and not piece_header(unit.text)
+            and window_after(self.units, i)
             and (scope is None or self.section in scope)
         )
         if not decidable:
             return str(original(self, i))
         gold = "subheading" if fold(unit.text) in subheadings else "title"
-        score = split._continues(self.units, i, self.story, self.cohesion)
+        score = continues(self.units, i, self.story, self.cohesion)
         found.append((gold, "subheading" if score > 0 else "title", unit.text.strip()))
         if gold == "title":
             self.start(i)

@@ -25,16 +25,22 @@ from jiance.store.migrations import SQLITE_MIGRATIONS, Migration
 from jiance.store.search import (
     PLACEHOLDER,
     SENTINEL,
+    bm25,
+    bm25_idf,
+    index_length,
     index_text,
+    instances,
     make_snippet,
     query_grams,
     query_terms,
     verify,
 )
 
-__all__ = ["RANK_WINDOW", "SQLiteStore", "body_fields", "title_fields"]
+__all__ = ["RANK_WINDOW", "SCORE_HERE_MAX", "SQLiteStore", "body_fields", "title_fields"]
 
-RANK_WINDOW = 1000  # a query matching more rows than this is ordered newest first (see _is_frequent)
+RANK_WINDOW = 1000  # a query matching more rows than this is ordered newest first (see _probe)
+SCORE_HERE_MAX = 1000  # up to this many matches of one term, bm25 is computed here (see _scored_here)
+_WEIGHTS = {"article_fts": (5.0, 1.0), "title_fts": (1.0,)}  # bm25 column weights, as in migration 1
 
 _ARTICLE_COLUMNS = (
     "a.seq, a.id, a.document_id, a.position, a.kind, a.section, a.title, a.subheadings, a.body, a.speaker,"
@@ -65,6 +71,30 @@ def body_fields(article: Article) -> list[str]:
 def _fts_phrase(term: str) -> str:
     grams, prefix = query_grams(term)
     return f'"{" ".join(grams)}"' + ("*" if prefix else "")
+
+
+def _varints(blob: bytes) -> list[int]:
+    """The SQLite-format varints packed in ``blob`` (how FTS5 stores its row and token counts)."""
+    values, i = [], 0
+    while i < len(blob):
+        value = 0
+        for n in range(9):
+            byte = blob[i]
+            i += 1
+            if n == 8:  # the ninth byte carries eight bits
+                value = (value << 8) | byte
+                break
+            value = (value << 7) | (byte & 0x7F)
+            if byte < 0x80:
+                break
+        values.append(value)
+    return values
+
+
+def _paged(rows: list[tuple[int, float]], size: int | None) -> Iterator[list[tuple[int, float]]]:
+    step = size or max(1, len(rows))
+    for start in range(0, len(rows), step):
+        yield rows[start : start + step]
 
 
 def _exact(terms: Sequence[str]) -> bool:
@@ -345,33 +375,70 @@ class SQLiteStore:
                 params.append(value)
         return sql, params
 
-    def _is_frequent(self, table: str, match: str, section: str | None, kind: str | None) -> bool:
-        """True when more than RANK_WINDOW rows of ``table`` match: such queries are ordered newest first.
+    def _probe(self, table: str, match: str, section: str | None, kind: str | None) -> list[int]:
+        """Up to RANK_WINDOW + 1 matching rowids: more than RANK_WINDOW means the query is frequent.
 
         The probe stops at the first match past the window, so it is cheap exactly when the query is
-        frequent. FTS5's bm25 is not: it counts every match of every
-        phrase (for its idf) before it scores the first row, which for a frequent four-character phrase
-        is a full intersection of three long doclists (see docs/search.md).
+        frequent; FTS5's bm25 is not, since it counts every match of every phrase (its idf) before it
+        scores the first row, a full intersection of long doclists (see docs/search.md). FTS5 walks a
+        doclist forwards faster than backwards, hence no ORDER BY.
         """
         sql, params = self._filtered(table, "fts.rowid", match, section, kind)
-        # FTS5 walks a doclist forwards faster than backwards, and only the count matters here.
-        rows = self._read(f"SELECT count(*) FROM ({sql} LIMIT ?)", [*params, RANK_WINDOW + 1])
-        return bool(rows[0][0] > RANK_WINDOW)
+        return [int(r[0]) for r in self._read(sql + " LIMIT ?", [*params, RANK_WINDOW + 1])]
 
     def _candidates(
-        self, table: str, match: str, section: str | None, kind: str | None, limit: int | None
+        self, table: str, terms: list[str], section: str | None, kind: str | None, limit: int | None
     ) -> Iterator[tuple[StoredArticle, float]]:
-        """Index matches in ranking order with their score, fetched a page at a time: by bm25 when at
-        most RANK_WINDOW rows match, else newest first (score 0) so the caller can stop early."""
+        """Index matches in ranking order with their score, fetched a page at a time.
+
+        Frequent queries come newest first (score 0), so the caller stops after a page or two; the others
+        by bm25, computed here from the text when one unfiltered term matches a few rows (one index walk
+        instead of FTS5's two), else by FTS5.
+        """
+        match = " AND ".join(_fts_phrase(t) for t in terms)
         size = None if limit is None else max(2 * limit, 20)
-        if self._is_frequent(table, match, section, kind):
-            rows: Iterator[list[tuple[int, float]]] = self._newest_pages(table, match, section, kind, size)
+        seqs = self._probe(table, match, section, kind)
+        rows: Iterator[list[tuple[int, float]]]
+        if len(seqs) > RANK_WINDOW:
+            rows = self._newest_pages(table, match, section, kind, size)
+        elif len(terms) == 1 and section is None and kind is None and len(seqs) <= SCORE_HERE_MAX:
+            rows = _paged(self._scored_here(table, terms[0], seqs), size)
         else:
             rows = self._ranked_pages(table, match, section, kind, size)
         for page in rows:
             by_seq = self._by_seq([seq for seq, _ in page])
             for seq, score in page:
                 yield by_seq[seq], score
+
+    def _table_stats(self, table: str) -> tuple[int, float]:
+        """(rows, mean tokens per row) of an FTS5 table from its averages record: the figures bm25 uses."""
+        found = self._read(f"SELECT block FROM {table}_data WHERE id = 1")
+        counts = _varints(found[0][0]) if found else [0]
+        rows = max(counts[0], 1)
+        return rows, sum(counts[1:]) / rows
+
+    def _scored_here(self, table: str, term: str, seqs: list[int]) -> list[tuple[int, float]]:
+        """(rowid, bm25) of ``seqs`` (every match of ``term``), best first, computed as FTS5 would."""
+        if not seqs:
+            return []
+        total, avgdl = self._table_stats(table)
+        idf = bm25_idf(total, len(seqs))
+        weights = _WEIGHTS[table]
+        rows = self._read(
+            "SELECT seq, published_at, title, headline, body, subheadings, speaker, related_title"
+            f" FROM articles WHERE seq IN ({','.join('?' * len(seqs))})",
+            seqs,
+        )
+        scored = []
+        for r in rows:
+            title = [t for t in (r[2], r[3]) if t]
+            columns = [title, [r[4], *json.loads(r[5]), *(t for t in (r[6], r[7]) if t)]][: len(weights)]
+            freq = sum(w * instances(term, fields) for w, fields in zip(weights, columns, strict=True))
+            length = sum(index_length(fields) for fields in columns)
+            scored.append((int(r[0]), r[1] or "", bm25(freq, length, avgdl, idf)))
+        # The order of FTS5's path: score, then published_at DESC (NULL last), then seq DESC.
+        scored.sort(key=lambda row: (row[2], row[1], row[0]), reverse=True)
+        return [(seq, score) for seq, _, score in scored]
 
     def _ranked_pages(
         self, table: str, match: str, section: str | None, kind: str | None, size: int | None
@@ -383,10 +450,7 @@ class SQLiteStore:
         """
         sql, params = self._filtered(table, "fts.rowid, fts.rank", match, section, kind)
         sql += " ORDER BY 2, a.published_at DESC, a.seq DESC"
-        rows = [(int(r[0]), -float(r[1])) for r in self._read(sql, params)]
-        step = size or max(1, len(rows))
-        for start in range(0, len(rows), step):
-            yield rows[start : start + step]
+        yield from _paged([(int(r[0]), -float(r[1])) for r in self._read(sql, params)], size)
 
     def _newest_pages(
         self, table: str, match: str, section: str | None, kind: str | None, size: int | None
@@ -456,15 +520,14 @@ class SQLiteStore:
         terms = query_terms(query)
         if not terms:
             return []
-        expr = " AND ".join(_fts_phrase(t) for t in terms)
         hits: list[SearchHit] = []
-        for stored, score in self._candidates("title_fts", expr, section, kind, limit):
+        for stored, score in self._candidates("title_fts", terms, section, kind, limit):
             if verify(terms, title_fields(stored.article)):
                 hits.append(self._hit(stored, score, terms, True, marker))
                 if limit is not None and len(hits) >= limit:
                     return hits
         # Every title hit is in ``hits`` by now, so the body pass skips whatever has one.
-        for stored, score in self._candidates("article_fts", expr, section, kind, limit):
+        for stored, score in self._candidates("article_fts", terms, section, kind, limit):
             art = stored.article
             if not verify(terms, title_fields(art)) and verify(terms, title_fields(art) + body_fields(art)):
                 hits.append(self._hit(stored, score, terms, False, marker))
