@@ -136,11 +136,6 @@ def test_contents_page_under_a_cover() -> None:
     assert (furniture.issue.title, furniture.issue.number) == ("测试产业周报", "第3期")
 
 
-@pytest.mark.xfail(
-    reason="the contents block runs on into the page's footer: the 'Page 1' line reads as an entry whose "
-    "wrapped title is the copyright line",
-    strict=True,
-)
 def test_contents_page_followed_by_its_page_footer() -> None:
     text = [*CONTENTS, "", *FOOTER, "", "Page 1", ""]
     for n in (2, 3):

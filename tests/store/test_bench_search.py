@@ -16,4 +16,4 @@ def test_bench_runs_small(tmp_path: Path) -> None:
     figures = run(2000, results=tmp_path / "results.jsonl")
     assert figures["recall"] == 1.0 and figures["precision"] == 1.0
     assert figures["index_mb"] > 0 and figures["trigram_hits_2char"] == 0
-    assert (tmp_path / "results.jsonl").read_text(encoding="utf-8").count("\n") == 8
+    assert (tmp_path / "results.jsonl").read_text(encoding="utf-8").count("\n") == 11

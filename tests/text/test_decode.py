@@ -65,11 +65,6 @@ def test_utf16_without_bom_chinese_line(encoding: str) -> None:
     assert (decoded.text, decoded.encoding) == (text, encoding)
 
 
-@pytest.mark.xfail(
-    reason="the NUL check raises UnsupportedFormatError before the BOM-less UTF-16 guess runs, so Chinese "
-    "text with newlines (0A 00) or a character like 开 (U+5F00) is refused as binary",
-    strict=True,
-)
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
 def test_utf16_without_bom_chinese_text(encoding: str) -> None:
     text = "本周工业和信息化部召开新闻发布会。\n\n前三季度电子信息制造业运行平稳，增速回升。\n\n" * 5

@@ -168,13 +168,13 @@ def _section_like(text: str, sections: frozenset[str], headed: bool) -> bool:
     return headed and len(text) <= 10 and not re.search(r"\d", text)
 
 
-def _contents_block(lines: list[Line], sections: frozenset[str]) -> tuple[int, int] | None:
+def _contents_block(lines: list[Line], sections: frozenset[str], dropped: dict[int, str]) -> tuple[int, int] | None:
     """Index range [start, end) of a contents page: a 目录 heading or a run of ≥3 page-numbered entries.
 
     Inside it: entries (title, leaders or spaces, page number), column names, and the first line of an
     entry whose title wraps. The page ends at the first line that is none of these.
     """
-    nonblank = [i for i, ln in enumerate(lines) if ln.text.strip()]
+    nonblank = [i for i, ln in enumerate(lines) if ln.text.strip() and ln.lineno not in dropped]
     for pos, i in enumerate(nonblank):
         text = lines[i].text.strip()
         headed = bool(_CONTENTS_HEAD_RE.match("".join(text.split())))
@@ -281,10 +281,11 @@ def detect_furniture(
     ):
         for ln in bare:
             result.dropped[ln.lineno] = "page-number"
-    block = _contents_block(lines, sections)
+    block = _contents_block(lines, sections, result.dropped)
     if block:
         start, end = block
-        result.contents, result.contents_sections = _contents_entries(lines, start, end, sections)
+        inside = [ln for ln in lines[start:end] if ln.lineno not in result.dropped]
+        result.contents, result.contents_sections = _contents_entries(inside, 0, len(inside), sections)
         cover_texts = [ln.text for ln in lines[:start] if ln.text.strip()]
         for index, ln in enumerate(lines[:end]):
             if ln.text.strip() and ln.lineno not in result.dropped:

@@ -39,7 +39,7 @@ from jiance.store.search import (
 __all__ = ["RANK_WINDOW", "SCORE_HERE_MAX", "SQLiteStore", "body_fields", "title_fields"]
 
 RANK_WINDOW = 1000  # a query matching more rows than this is ordered newest first (see _probe)
-SCORE_HERE_MAX = 1000  # up to this many matches of one term, bm25 is computed here (see _scored_here)
+SCORE_HERE_MAX = 300  # up to this many matches of one term, bm25 is computed here (see _scored_here)
 _WEIGHTS = {"article_fts": (5.0, 1.0), "title_fts": (1.0,)}  # bm25 column weights, as in migration 1
 
 _ARTICLE_COLUMNS = (

@@ -101,6 +101,18 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
+def _utf16_guess(data: bytes) -> Decoded | None:
+    """BOM-less UTF-16 of Chinese text: few NULs to recognise it by (开 is 00 5F, a newline 0A 00), so only
+    a decode that yields plausible Chinese tells."""
+    if len(data) % 2:
+        return None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        decoded = _try(data, encoding, "utf-16-guess")
+        if decoded is not None and len(CJK_RE.findall(decoded.text[:2000])) >= 20:
+            return decoded
+    return None
+
+
 def _try(data: bytes, encoding: str, via: str) -> Decoded | None:
     try:
         text = data.decode(encoding)
@@ -145,17 +157,17 @@ def decode_bytes(data: bytes, *, declared: str | None = None, where: str | None 
         decoded = _try(data, utf16, "nul-pattern")
         if decoded is not None:
             return decoded
-    if b"\x00" in data[:8192]:
+    has_nul = b"\x00" in data[:8192]
+    if not has_nul:
+        for encoding in ("utf-8", "gb18030"):
+            decoded = _try(data, encoding, encoding)
+            if decoded is not None:
+                return decoded
+    guess = _utf16_guess(data)
+    if guess is not None:
+        return guess
+    if has_nul:
         raise UnsupportedFormatError("binary data (NUL bytes), not a text, PDF or DOCX file", where=where)
-    for encoding in ("utf-8", "gb18030"):
-        decoded = _try(data, encoding, encoding)
-        if decoded is not None:
-            return decoded
-    for encoding in ("utf-16-le", "utf-16-be"):
-        # BOM-less UTF-16 of Chinese text has no NUL bytes to recognise it by; only its decode tells.
-        decoded = _try(data, encoding, "utf-16-guess") if len(data) % 2 == 0 else None
-        if decoded is not None and len(CJK_RE.findall(decoded.text[:2000])) >= 20:
-            return decoded
     decoded = _detector_guess(data)
     if decoded is not None:
         return decoded
