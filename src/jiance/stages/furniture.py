@@ -168,7 +168,9 @@ def _section_like(text: str, sections: frozenset[str], headed: bool) -> bool:
     return headed and len(text) <= 10 and not re.search(r"\d", text)
 
 
-def _contents_block(lines: list[Line], sections: frozenset[str], dropped: dict[int, str]) -> tuple[int, int] | None:
+def _contents_block(
+    lines: list[Line], sections: frozenset[str], dropped: dict[int, str]
+) -> tuple[int, int] | None:
     """Index range [start, end) of a contents page: a 目录 heading or a run of ≥3 page-numbered entries.
 
     Inside it: entries (title, leaders or spaces, page number), column names, and the first line of an

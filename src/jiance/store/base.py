@@ -41,7 +41,10 @@ class ImportOutcome:
 
 @dataclass(slots=True)
 class StoredArticle:
-    """An article as the store holds it: the record plus its id, document and editorial status."""
+    """An article as the store holds it: the record plus its id, document and editorial status.
+
+    ``document_id`` is the first document the text arrived from; ``Store.documents_of`` lists them all.
+    """
 
     id: str
     document_id: str
@@ -69,7 +72,7 @@ class SearchHit:
     title: str
     section: str | None
     snippet: str
-    score: float  # higher is better; title hits rank above every body-only hit
+    score: float  # bm25, higher is better; 0.0 when a frequent query is ordered newest first
     offsets: list[tuple[int, int]] = field(default_factory=list)
     snippet_text: str = ""
     title_hit: bool = False

@@ -1,0 +1,75 @@
+"""The documented ranking holds on every path: bm25 as FTS5 computes it, newest first when frequent."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+import jiance.store.sqlite as sqlite_store
+from jiance.store import SQLiteStore
+from jiance.store.search import query_terms
+from jiance.store.sqlite import _fts_phrase
+
+from .test_search import _brute, _corpus
+
+QUERIES = ["芯片", "电池", "池", "5g", "5G基站", "gpu", "经济", "a.b", "力电", "数字经济", "动力电池"]
+
+
+def _fts5_order(store: SQLiteStore, query: str) -> list[tuple[str, float]]:
+    """(article id, score) of the body pass as FTS5 itself ranks it, for comparison."""
+    db = sqlite3.connect(store.path)
+    rows = db.execute(
+        "SELECT a.id, article_fts.rank FROM article_fts JOIN articles a ON a.seq = article_fts.rowid"
+        " WHERE article_fts MATCH ? ORDER BY article_fts.rank, a.published_at DESC, a.seq DESC",
+        (_fts_phrase(query_terms(query)[0]),),
+    ).fetchall()
+    db.close()
+    return [(aid, -rank) for aid, rank in rows]
+
+
+def test_scores_computed_here_equal_fts5_bit_for_bit(store: SQLiteStore) -> None:
+    arts = _corpus(store)
+    titles = {a.id: a.title for a in arts}
+    compared = 0
+    for q in QUERIES:
+        body_hits = [(h.article_id, h.score) for h in store.search(q, limit=None) if not h.title_hit]
+        assert len(_fts5_order(store, q)) <= sqlite_store.SCORE_HERE_MAX
+        expected = [(aid, s) for aid, s in _fts5_order(store, q) if aid in dict(body_hits)]
+        assert body_hits == expected, (q, [titles[a] for a, _ in body_hits[:3]])
+        compared += len(body_hits)
+    assert compared > 100
+
+
+def test_fts5_path_and_path_computed_here_agree(store: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    _corpus(store)
+    here = {q: [(h.article_id, h.score) for h in store.search(q, limit=None)] for q in QUERIES}
+    monkeypatch.setattr(sqlite_store, "SCORE_HERE_MAX", 0)
+    for q in QUERIES:
+        assert [(h.article_id, h.score) for h in store.search(q, limit=None)] == here[q], q
+
+
+def test_frequent_queries_come_newest_first_and_stay_exact(
+    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arts = _corpus(store)
+    monkeypatch.setattr(sqlite_store, "RANK_WINDOW", 5)
+    order = {a.id: i for i, a in enumerate(arts)}
+    for q in ["芯片", "电池", "池", "5g", "经济", "电池 芯片"]:
+        every = store.search(q, limit=None)
+        assert {h.article_id for h in every} == _brute(arts, q), q
+        assert [h.article_id for h in store.search(q, limit=7)] == [h.article_id for h in every[:7]], q
+        body = [order[h.article_id] for h in every if not h.title_hit]
+        assert len(body) > 5, q
+        assert body == sorted(body, reverse=True), q  # newest (last imported) first
+        flags = [h.title_hit for h in every]
+        assert flags == sorted(flags, reverse=True), q  # title hits before body hits
+        assert all(h.score == 0.0 for h in every if not h.title_hit), q
+
+
+def test_top_k_is_a_prefix_of_the_full_ranking(store: SQLiteStore) -> None:
+    _corpus(store)
+    for q in QUERIES:
+        every = [h.article_id for h in store.search(q, limit=None)]
+        for k in (1, 3, 10):
+            assert [h.article_id for h in store.search(q, limit=k)] == every[:k], (q, k)
