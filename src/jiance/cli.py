@@ -17,10 +17,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from jiance.errors import ConfigError, JianceError
-from jiance.pipeline import FileResult, import_paths, parse_path
+from jiance.pipeline import FileResult, import_paths, iter_input_files, parse_path
 from jiance.publish.markdown import bulletin_markdown
 from jiance.settings import Settings, load_settings
 from jiance.store.base import Store
@@ -146,16 +147,26 @@ def import_(
 ) -> None:
     """Parse files and store their articles; re-importing a file changes nothing. Exit 1 if any failed."""
 
-    def show(result: FileResult) -> None:
-        if result.status == "failed":
-            err.print(f"failed {result.path}: {result.message} [{result.reason}]", markup=False, style="red")
-        else:
-            out.print(
-                f"{result.status:9} {result.path} ({result.articles} articles, {result.articles_new} new)"
-            )
+    files = list(iter_input_files(paths))
+    with (
+        _errors(),
+        _store(workspace) as (_, settings, store),
+        Progress(console=err, transient=True) as progress,
+    ):
+        task = progress.add_task("importing", total=len(files))
 
-    with _errors(), _store(workspace) as (_, settings, store):
-        report = import_paths(paths, store, settings, on_file=show)
+        def show(result: FileResult) -> None:
+            if result.status == "failed":
+                progress.console.print(
+                    f"failed {result.path}: {result.message} [{result.reason}]", markup=False, style="red"
+                )
+            else:
+                out.print(
+                    f"{result.status:9} {result.path} ({result.articles} articles, {result.articles_new} new)"
+                )
+            progress.advance(task)
+
+        report = import_paths(files, store, settings, on_file=show)
     out.print(_summary(report.results))
     if report.failed:
         raise typer.Exit(1)

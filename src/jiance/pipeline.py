@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from jiance.errors import InputError, JianceError, MissingFileError, TooLargeError, UnsupportedFormatError
+from jiance.errors import (
+    InputError,
+    JianceError,
+    MissingFileError,
+    NotFoundError,
+    TooLargeError,
+    UnsupportedFormatError,
+)
 from jiance.readers.text import read_text
 from jiance.records import Bulletin, Document, SourceText
 from jiance.settings import Settings
@@ -179,11 +186,23 @@ def _read_capped(path: Path, settings: Settings) -> bytes:
         raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from exc
 
 
+def _already_imported(store: Store, document_id: str) -> Document | None:
+    """The stored document with these exact bytes, when it was imported: re-runs skip parsing it."""
+    try:
+        doc = store.get_document(document_id)
+    except NotFoundError:
+        return None
+    return doc if doc.status == "imported" else None
+
+
 def import_file(path: Path, store: Store, settings: Settings) -> FileResult:
     """Parse one file and store it with its articles; a failure is stored as a failed document."""
     data: bytes | None = None
     try:
         data = _read_capped(path, settings)
+        known = _already_imported(store, hashlib.sha256(data).hexdigest())
+        if known is not None:
+            return FileResult(str(path), "unchanged", known.id, articles=known.article_count)
         bulletin = parse_bytes(data, str(path), settings)
     except JianceError as error:
         doc = _failed_document(
