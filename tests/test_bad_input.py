@@ -162,7 +162,7 @@ def test_every_bad_file_is_named_on_stderr(batch: Batch) -> None:
 
 
 def test_each_error_is_one_line_with_file_and_reason(batch: Batch) -> None:
-    lines = batch.first.stderr.splitlines()
+    lines = [line for line in batch.first.stderr.splitlines() if line.strip()]
     assert len(lines) == len(BAD) + 1  # one line per bad file, the missing path included
     for name, reason in [*BAD.items(), (MISSING, "missing")]:
         assert any(name in line and f"[{reason}]" in line for line in lines), (name, lines)

@@ -102,11 +102,6 @@ def test_cli_demo_rerun_adds_no_articles(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="samples.pdf.render_pdf and samples.office.render_docx are not byte-reproducible (timestamps), "
-    "so a demo re-run re-imports the PDFs and DOCX files as new documents",
-)
 def test_cli_demo_rerun_changes_no_document(
     demo: tuple[DemoResult, list[str]], rerun: tuple[Result, int, int]
 ) -> None:

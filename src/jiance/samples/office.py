@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import html
 import io
+import zipfile
+from datetime import UTC, datetime
 from typing import Any
 
 from docx import Document
@@ -107,9 +109,27 @@ def render_docx(sample: Sample) -> bytes:
         document.add_heading(section["name"], level=1)
         for article in section["articles"]:
             _article(document, article)
+    document.core_properties.created = _FIXED_TIME
+    document.core_properties.modified = _FIXED_TIME
+    document.core_properties.last_printed = _FIXED_TIME
     buffer = io.BytesIO()
     document.save(buffer)
-    return buffer.getvalue()
+    return _stable_zip(buffer.getvalue())
+
+
+_FIXED_TIME = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _stable_zip(data: bytes) -> bytes:
+    """The same zip with fixed member timestamps, so the same sample always gives the same bytes."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(fixed, source.read(info.filename))
+    return out.getvalue()
 
 
 def _html_article(article: dict[str, Any]) -> list[str]:

@@ -220,6 +220,7 @@ def _doc_template(out: io.BytesIO, sample: dict[str, Any], password: str | None)
         title=f"{sample['title']} {sample.get('number', '')}".strip(),
         author=sample.get("publisher", ""),
         encrypt=encrypt,
+        invariant=True,  # no timestamps or random ids: the same sample always gives the same bytes
     )
 
 

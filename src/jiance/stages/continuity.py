@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from jiance.records import ARTICLE, ArticleKind
 from jiance.stages.roles import Unit
-from jiance.text.normalize import fold, is_cjk
+from jiance.text.normalize import fold
 
 __all__ = [
     "BACK_REFERENCE",
@@ -54,10 +54,13 @@ class Story:
     tokens: set[str] = field(default_factory=set)
 
 
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]{2,}")
+
+
 def tokens_of(text: str) -> set[str]:
-    """Salient units for cohesion: CJK character bigrams and Latin words of the folded text."""
+    """Salient units for cohesion: Han character bigrams and Latin words of the folded text."""
     folded = fold(text)
-    grams = {folded[i : i + 2] for i in range(len(folded) - 1) if is_cjk(folded[i]) and is_cjk(folded[i + 1])}
+    grams = {run[i : i + 2] for run in _HAN_RUN.findall(folded) for i in range(len(run) - 1)}
     grams.update(w for w in _LATIN_WORD.findall(folded) if len(w) >= 2)
     return grams
 

@@ -19,7 +19,7 @@ docs/parsing.md explains every rule and the measured accuracy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from jiance.records import (
     ARTICLE,
@@ -218,7 +218,8 @@ def _without_furniture(lines: list[Line], dropped: dict[int, str], pages: dict[i
     """The content lines, with each page break (furniture and the blank lines around it) closed up.
 
     A break leaves one blank line only when the text before it ends a sentence, so that a paragraph
-    running over a page stays one paragraph even in files whose blank lines mark paragraph ends.
+    running over a page stays one paragraph even in files whose blank lines mark paragraph ends. Lines
+    whose reader did not know their page get it from the page-number furniture (in place).
     """
     out: list[Line] = []
     gap: list[Line] = []
@@ -227,8 +228,8 @@ def _without_furniture(lines: list[Line], dropped: dict[int, str], pages: dict[i
         if ln.lineno in dropped:
             saw_furniture = True
             continue
-        if ln.page is None and ln.lineno in pages:
-            ln = replace(ln, page=pages[ln.lineno])
+        if ln.page is None:
+            ln.page = pages.get(ln.lineno)
         if not ln.text.strip():
             gap.append(ln)
             continue

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import re
 from dataclasses import dataclass
 
 from jiance.errors import DecodeError, EmptyInputError, UnsupportedFormatError
@@ -27,6 +28,8 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f]")
+_LATIN1_RE = re.compile(r"[\u00c0-\u00ff]")
 _ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "x-gbk": "gb18030", "utf8": "utf-8"}
 
 
@@ -71,7 +74,7 @@ def looks_like_text(text: str) -> tuple[bool, str]:
     sample = text[:200_000]
     if not sample.strip():
         return True, ""
-    controls = sum(1 for c in sample if ord(c) < 32 and c not in "\n\r\t\f\v")
+    controls = len(_CONTROL_RE.findall(sample))
     if controls > max(2, len(sample) // 1000):
         return False, f"{controls} control characters: binary data, not text"
     han = CJK_RE.findall(sample)
@@ -80,7 +83,7 @@ def looks_like_text(text: str) -> tuple[bool, str]:
         share = sum(1 for c in han if c in common) / len(han)
         if share < 0.6:
             return False, f"only {share:.0%} of its Han characters are common ones: wrong encoding (mojibake)"
-    latin1_pairs = sum(1 for c in sample if "\u00c0" <= c <= "\u00ff")
+    latin1_pairs = len(_LATIN1_RE.findall(sample))
     if latin1_pairs > 20 and latin1_pairs > len(sample) // 10 and len(han) < latin1_pairs:
         return False, "accented Latin letters where Chinese was expected: text decoded twice (mojibake)"
     return True, ""

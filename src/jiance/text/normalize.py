@@ -22,6 +22,7 @@ __all__ = [
     "normalize_text",
     "strip_controls",
     "visual_width",
+    "visual_width_exact",
 ]
 
 # Zero-width and bidi marks that PDF extractors and web pages leave in text; they carry no meaning here.
@@ -47,12 +48,12 @@ def strip_controls(text: str) -> str:
     return _CONTROL_RE.sub("", text)
 
 
-def _fullwidth_ascii(ch: str) -> str:
-    code = ord(ch)
-    # Full-width letters and digits become ASCII; full-width punctuation is kept as printed.
-    if 0xFF10 <= code <= 0xFF19 or 0xFF21 <= code <= 0xFF3A or 0xFF41 <= code <= 0xFF5A:
-        return chr(code - 0xFEE0)
-    return ch
+# Full-width letters and digits become ASCII; full-width punctuation is kept as printed.
+_FULLWIDTH_ALNUM = {
+    code: chr(code - 0xFEE0)
+    for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))
+}
+_LINE_TABLE = {**_INVISIBLE, **_SPACES, **_FULLWIDTH_ALNUM}
 
 
 def normalize_line(line: str) -> str:
@@ -61,10 +62,7 @@ def normalize_line(line: str) -> str:
     The ideographic space (U+3000) is kept because a leading 　　 marks a paragraph indent; the re-flow step
     consumes it.
     """
-    line = strip_controls(line.translate(_INVISIBLE).translate(_SPACES))
-    if any(0xFF10 <= ord(c) <= 0xFF5A for c in line):
-        line = "".join(_fullwidth_ascii(c) for c in line)
-    return line
+    return strip_controls(line.translate(_LINE_TABLE))
 
 
 def normalize_text(text: str) -> str:
@@ -79,14 +77,46 @@ def fold_char(ch: str) -> str:
     return folded if len(folded) == 1 else ch.lower()[:1] or ch
 
 
+class _FoldTable(dict[int, str | None]):
+    """A ``str.translate`` table equal to :func:`fold_char`, filled lazily: folding at C speed."""
+
+    def __init__(self, *, keep_spaces: bool) -> None:
+        super().__init__()
+        self.keep_spaces = keep_spaces
+
+    def __missing__(self, code: int) -> str | None:
+        folded = fold_char(chr(code))
+        value: str | None = folded
+        if folded.isspace():
+            value = " " if self.keep_spaces else None
+        self[code] = value
+        return value
+
+
+_FOLD = _FoldTable(keep_spaces=False)
+_FOLD_KEEP_SPACES = _FoldTable(keep_spaces=True)
+
+
 def fold(text: str, *, keep_spaces: bool = False) -> str:
     """Fold text for search and comparison: NFKC, lower case, whitespace removed (unless ``keep_spaces``)."""
-    folded = "".join(fold_char(c) for c in text)
     if keep_spaces:
-        return _MULTI_SPACE_RE.sub(" ", folded)
-    return "".join(folded.split())
+        return _MULTI_SPACE_RE.sub(" ", text.translate(_FOLD_KEEP_SPACES))
+    return text.translate(_FOLD)
+
+
+# East Asian Wide and Fullwidth ranges (Unicode's EastAsianWidth W/F), for widths at regex speed.
+_WIDE_RE = re.compile(
+    "[\u1100-\u115f\u231a\u231b\u2329\u232a\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\ua000-\ua4cf\ua960-\ua97f\uac00-\ud7a3\uf900-\ufaff\ufe10-\ufe19\ufe30-\ufe6f\uff00-\uff60"
+    "\uffe0-\uffe6\U0001f300-\U0001f64f\U0001f900-\U0001f9ff\U00020000-\U0003fffd]"
+)
 
 
 def visual_width(text: str) -> int:
     """Display width in half-width cells: CJK and full-width forms count 2, everything else 1."""
+    return len(text) + len(_WIDE_RE.findall(text))
+
+
+def visual_width_exact(text: str) -> int:
+    """:func:`visual_width` from the Unicode database itself (slow; the reference for tests)."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
