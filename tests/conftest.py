@@ -12,12 +12,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from typer.testing import CliRunner, Result
 
 from jiance.cli import app
 from jiance.records import Article
 from jiance.settings import load_settings
 from jiance.workspace import init_workspace, open_store
+
+# A loaded 2-core CI machine makes data generation slow; that is not a property failure.
+hypothesis_settings.register_profile(
+    "jiance", suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much], deadline=None
+)
+hypothesis_settings.load_profile("jiance")
 
 SEEDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "seeds"
 SEED = SEEDS / "000_8913e8f3e5978f8d.txt"

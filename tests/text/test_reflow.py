@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jiance.readers.text import lines_from_text
@@ -115,7 +115,9 @@ PARAGRAPH = st.builds(
 ).filter(lambda p: len(p) >= 40)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow]
+)
 @given(
     st.lists(PARAGRAPH, min_size=3, max_size=6),
     st.integers(24, 40),
