@@ -16,7 +16,9 @@
     ├── ConfigError                  a bad jiance.toml, setting or workspace
     ├── StoreError                   the store refused or failed an operation
     │   └── NotFoundError            a record id that the store does not hold
-    └── GoldError                    a gold file that is not of the expected shape
+    ├── GoldError                    a gold file that is not of the expected shape
+    └── FetchError                   (jiance.sources.http) a fetch refused or failed: blocked address,
+                                     redirects, size cap, timeout, HTTP status, robots.txt
 
 Every error carries the path (or URL) it is about, so that a one-line message can name the file; only the
 CLI and web layers turn these into messages and exit codes.
