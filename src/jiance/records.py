@@ -15,6 +15,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from jiance.text.normalize import fold
+
 __all__ = [
     "ARTICLE",
     "EXPERT_OPINION",
@@ -120,8 +122,12 @@ class IssueMeta:
 
 
 def article_id(kind: str, title: str, body: str) -> str:
-    """Content hash of an article, so re-importing the same text yields the same id (idempotent stores)."""
-    digest = hashlib.sha256(f"{kind}\x1f{title}\x1f{body}".encode()).hexdigest()
+    """Content hash of an article, so re-importing the same text yields the same id (idempotent stores).
+
+    The text is folded first (width, case and whitespace do not count), so the same article reaching us
+    as a PDF, a text dump and a web page is one article, whatever spaces each format kept.
+    """
+    digest = hashlib.sha256(f"{kind}\x1f{fold(title)}\x1f{fold(body)}".encode()).hexdigest()
     return digest[:20]
 
 
