@@ -66,7 +66,8 @@ def _errors() -> Iterator[None]:
 
 
 def _settings(workspace: Path) -> Settings:
-    return load_settings(workspace) if (workspace / "jiance.toml").exists() else Settings()
+    """The workspace's settings; outside a workspace the defaults and JIANCE_* variables still apply."""
+    return load_settings(workspace)
 
 
 @contextmanager
