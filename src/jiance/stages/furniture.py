@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from jiance.records import ContentsEntry, FurnitureLine, IssueMeta, Line
 
-__all__ = ["Furniture", "detect_furniture", "section_name", "shape_key"]
+__all__ = ["Furniture", "bulletin_name", "detect_furniture", "read_issue_meta", "section_name", "shape_key"]
 
 _PAGE_NUMBER_RES = (
     re.compile(r"^(?:page|p\.)\s*\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$", re.IGNORECASE),
@@ -36,6 +36,8 @@ _PHONE_RE = re.compile(
 _NUMBER_RE = re.compile(
     r"第\s*([0-9一二三四五六七八九十百零〇]+)\s*期|总第\s*(\d+)\s*期|No\.\s*(\d+)", re.IGNORECASE
 )
+_TOTAL_NUMBER_RE = re.compile(r"[（(]?总第\s*\d+\s*期[)）]?")
+_YEAR_RE = re.compile(r"(?:19|20)\d\d\s*年")
 _CONTENTS_HEAD_RE = re.compile(r"^(?:目\s*录|本期目录|contents)$", re.IGNORECASE)
 _LEADERS = r"(?:(?:[.·…．\-—_]\s?){3,}|\s{2,}|\t)"
 _CONTENTS_ENTRY_RE = re.compile(r"^(?P<title>.+?)\s*" + _LEADERS + r"\s*(?P<page>\d{1,3})?$")
@@ -126,7 +128,7 @@ def _is_running_line(key: str, line: Line, keys: set[str]) -> bool:
     return key in keys and not line.block
 
 
-def _read_meta(texts: list[str], issue: IssueMeta) -> None:
+def read_issue_meta(texts: list[str], issue: IssueMeta) -> None:
     """Read bulletin name, date, contact, copyright and number from furniture and cover lines."""
     for text in texts:
         flat = text.strip()
@@ -151,14 +153,21 @@ def _read_meta(texts: list[str], issue: IssueMeta) -> None:
                 issue.number = number.group(0).replace(" ", "")
 
 
-def _title_candidate(texts: list[str]) -> str | None:
-    """The bulletin's name: a short running line with no digits, date, phone or copyright in it."""
+def bulletin_name(texts: list[str]) -> str | None:
+    """The bulletin's name: the shortest running or cover line once dates, issue numbers and page marks are
+    taken out, that is no copyright or contact line (数字产业观察 2026.11.19 → 数字产业观察)."""
+    names = []
     for text in texts:
         # A cover sets its name letter-spaced (数 字 产 业 观 察); the name is the characters.
         flat = re.sub(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])", "", text.strip())
-        if 2 <= len(flat) <= 30 and not re.search(r"\d|©|版权|页", flat):
-            return flat
-    return None
+        if re.search(r"©|版权|copyright|电话|致电|联系|页", flat, re.IGNORECASE):
+            continue
+        for regex in (*_DATE_RES, _TOTAL_NUMBER_RE, _NUMBER_RE, _PHONE_RE, _YEAR_RE):
+            flat = regex.sub(" ", flat)
+        flat = " ".join(flat.split()).strip(" ·|-—/")
+        if 4 <= len(flat) <= 30 and not re.search(r"\d", flat):
+            names.append(flat)
+    return min(names, key=len) if names else None
 
 
 def _section_like(text: str, sections: frozenset[str], headed: bool) -> bool:
@@ -253,6 +262,17 @@ def _pages(lines: list[Line], dropped: dict[int, str]) -> dict[int, int]:
     return pages
 
 
+def _cover_page(lines: list[Line], dropped: dict[int, str]) -> list[str]:
+    """Drop a paged document's cover: a first page of a few short lines (name, number, date, publisher)."""
+    pages = {ln.page for ln in lines if ln.page is not None}
+    first = [ln for ln in lines if ln.page == 1 and ln.text.strip() and ln.lineno not in dropped]
+    if len(pages) < 3 or not first or len(first) > 12 or any(len(ln.text.strip()) > 40 for ln in first):
+        return []
+    for ln in first:
+        dropped[ln.lineno] = "cover"
+    return [ln.text for ln in first]
+
+
 def detect_furniture(
     lines: list[Line], sections: frozenset[str], *, protected: frozenset[str] = frozenset()
 ) -> Furniture:
@@ -293,7 +313,9 @@ def detect_furniture(
             if ln.text.strip() and ln.lineno not in result.dropped:
                 result.dropped[ln.lineno] = "cover" if index < start else "contents"
         running_texts.extend(cover_texts)
-    _read_meta(running_texts, result.issue)
-    result.issue.title = _title_candidate(running_texts)
+    else:
+        running_texts.extend(_cover_page(lines, result.dropped))
+    read_issue_meta(running_texts, result.issue)
+    result.issue.title = bulletin_name(running_texts)
     result.page_of_line = _pages(lines, result.dropped)
     return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from jiance.records import Line
 from jiance.stages.furniture import section_name
@@ -211,6 +212,15 @@ def drop_cover(units: list[Unit]) -> list[Unit]:
 # ---------------------------------------------------------------- layout levels
 
 
+def _title_rank(counts: Counter[Any], ranked: list[Any]) -> Any:
+    """The first rank (style level, or font size) that at least two headings use: the titles' own.
+
+    A single line set above every title (a cover's name, a 目录 heading) does not make the titles
+    sub-headings.
+    """
+    return next((rank for rank in ranked if counts[rank] >= 2), ranked[0])
+
+
 def layout_levels(units: list[Unit]) -> bool:
     """Give headings a level from layout (heading styles, or font size and weight); True when layout decides."""
     headings = [u for u in units if u.role == "heading"]
@@ -218,8 +228,9 @@ def layout_levels(units: list[Unit]) -> bool:
         return False
     styled = [u for u in headings if u.block.heading is not None]
     if styled:
-        levels = sorted({u.block.heading for u in styled if u.block.heading is not None})
-        top = levels[0]
+        counts = Counter(u.block.heading for u in styled if u.block.heading is not None)
+        levels = sorted(counts)
+        top = _title_rank(counts, levels)
         for u in headings:
             level = u.block.heading
             u.level = 1 if level == top else 2
@@ -228,11 +239,11 @@ def layout_levels(units: list[Unit]) -> bool:
     if not body_sizes:
         return False
     body = Counter(round(s * 2) / 2 for s in body_sizes).most_common(1)[0][0]
-    sizes = sorted({round((u.block.size or body) * 2) / 2 for u in headings}, reverse=True)
-    big = [s for s in sizes if s >= body + 1.0]
+    size_counts = Counter(round((u.block.size or body) * 2) / 2 for u in headings)
+    big = sorted((s for s in size_counts if s >= body + 1.0), reverse=True)
     if not big:
         return False
-    title_size = big[0]
+    title_size = _title_rank(size_counts, big)
     for u in headings:
         size = round((u.block.size or body) * 2) / 2
         if size >= title_size - 0.25:

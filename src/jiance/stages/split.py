@@ -33,7 +33,7 @@ from jiance.records import (
     SourceText,
 )
 from jiance.stages.continuity import Cohesion, Story, continues
-from jiance.stages.furniture import detect_furniture
+from jiance.stages.furniture import bulletin_name, detect_furniture, read_issue_meta
 from jiance.stages.roles import (
     Unit,
     assign_roles,
@@ -266,8 +266,10 @@ def split_bulletin(source: SourceText, options: SplitOptions | None = None) -> B
     styled_sections(units)
     unlisted_sections(units)
     units = drop_cover(units)
-    if source.meta.get("title") and not furniture.issue.title:
-        furniture.issue.title = source.meta["title"]
+    if source.meta.get("title"):
+        read_issue_meta([source.meta["title"]], furniture.issue)
+        if not furniture.issue.title:
+            furniture.issue.title = bulletin_name([source.meta["title"]]) or source.meta["title"]
     layout = layout_levels(units)
     # No columns, no contents, no running furniture: a single article (a saved page, a TXT article).
     single = not titles and not furniture.dropped and not any(u.role == "section" for u in units)
