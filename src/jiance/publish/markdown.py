@@ -11,12 +11,15 @@ from jiance.records import EXPERT_OPINION, Article, Bulletin
 
 __all__ = ["bulletin_markdown", "escape_markdown"]
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-!|~])")
+_INLINE = re.compile(r"([\\`*_\[\]<>|~])")
+_LINE_START = re.compile(r"^(\s*)([#>+\-=])")
+_ORDERED = re.compile(r"^(\s*\d+)([.)])")
 
 
 def escape_markdown(text: str) -> str:
-    """Backslash-escape Markdown's active characters."""
-    return _SPECIAL.sub(r"\\\1", text)
+    """Backslash-escape what Markdown would read as markup: inline marks anywhere, block marks at the start."""
+    text = _INLINE.sub(r"\\\1", text)
+    return _ORDERED.sub(r"\1\\\2", _LINE_START.sub(r"\1\\\2", text))
 
 
 def _article_lines(article: Article) -> list[str]:
