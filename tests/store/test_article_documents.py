@@ -45,7 +45,7 @@ def test_migration_two_backfills_a_version_one_store(tmp_path: Path) -> None:
     path = tmp_path / "v1.db"
     doc_id, art_id = _version_one_store(path)
     with SQLiteStore(path) as store:
-        assert store.schema_versions() == [1, 2]
+        assert store.schema_versions() == [m.version for m in SQLITE_MIGRATIONS]
         assert [d.id for d in store.documents_of(art_id)] == [doc_id]
         assert [d.id for d in store.documents_of("second")] == [doc_id]
         # The script itself is re-runnable: a second run adds nothing and fails on nothing.
@@ -83,3 +83,11 @@ def test_repeated_text_in_one_document_is_one_link(store: SQLiteStore) -> None:
 def test_documents_of_an_unknown_article(store: SQLiteStore) -> None:
     with pytest.raises(NotFoundError):
         store.documents_of("nope")
+
+
+def test_integrity_check_notices_a_missing_link(store: SQLiteStore) -> None:
+    art = _article("有链接")
+    store.save_import(make_doc(b"link"), b"link", [art])
+    assert store.integrity_check() == []
+    store._db.execute("DELETE FROM article_documents WHERE article_id = ?", (art.id,))
+    assert store.integrity_check() == ["1 articles lack the link to their first document"]

@@ -73,3 +73,14 @@ def test_top_k_is_a_prefix_of_the_full_ranking(store: SQLiteStore) -> None:
         every = [h.article_id for h in store.search(q, limit=None)]
         for k in (1, 3, 10):
             assert [h.article_id for h in store.search(q, limit=k)] == every[:k], (q, k)
+
+
+def test_long_queries_are_pinned_by_their_rarest_bigrams(store: SQLiteStore) -> None:
+    arts = _corpus(store)
+    ids = sorted(_brute(arts, "数字经济"))
+    marks = ",".join("?" * len(ids))
+    seqs = {r[0] for r in store._db.execute(f"SELECT seq FROM articles WHERE id IN ({marks})", ids)}
+    pinned = store._rarest_pair("article_fts", "数字经济")
+    assert pinned is not None and set(pinned) >= seqs  # a superset: the exact rows are kept later
+    assert store._rarest_pair("article_fts", "电池") is None  # one bigram: its own walk is as cheap
+    assert store._rarest_pair("title_fts", "数字经济") is None

@@ -29,10 +29,9 @@ __all__ = [
     "bm25_idf",
     "fast_fold",
     "fold_with_offsets",
-    "index_length",
     "index_text",
-    "instances",
     "make_snippet",
+    "phrase_counts",
     "query_grams",
     "query_terms",
     "verify",
@@ -125,26 +124,26 @@ def query_grams(term: str) -> tuple[list[str], bool]:
     return _grams(chars), False
 
 
-def index_length(fields: Sequence[str]) -> int:
-    """How many index tokens the fields make: one bigram per character (the last pairs with the sentinel)."""
-    return sum(len(_index_chars(f)) for f in fields)
+def phrase_counts(term: str, columns: Sequence[Sequence[str]]) -> tuple[list[int], int]:
+    """Per column, how often the index phrase of ``term`` occurs (overlaps included); and the row length.
 
-
-def instances(term: str, fields: Sequence[str]) -> int:
-    """How many times the index phrase of ``term`` occurs in the fields, overlapping ones included.
-
-    This is FTS5's count of phrase instances (a one-character term is a prefix query: every bigram it
-    starts, i.e. every occurrence of the character), computed from the text instead of the index.
+    These are FTS5's phrase instance counts and its row size in tokens (one bigram per character, the last
+    pairing with the sentinel), computed from the text instead of the index. A one-character term is a
+    prefix query: it has an instance at every bigram it starts, i.e. at every occurrence.
     """
     needle = _index_chars(term)
-    count = 0
-    for text in fields:
-        chars = _index_chars(text)
-        at = chars.find(needle)
-        while at >= 0:
-            count += 1
-            at = chars.find(needle, at + 1)
-    return count
+    counts, length = [], 0
+    for fields in columns:
+        count = 0
+        for text in fields:
+            chars = _index_chars(text)
+            length += len(chars)
+            at = chars.find(needle)
+            while at >= 0:
+                count += 1
+                at = chars.find(needle, at + 1)
+        counts.append(count)
+    return counts, length
 
 
 def bm25_idf(rows: int, hits: int) -> float:

@@ -27,10 +27,9 @@ from jiance.store.search import (
     SENTINEL,
     bm25,
     bm25_idf,
-    index_length,
     index_text,
-    instances,
     make_snippet,
+    phrase_counts,
     query_grams,
     query_terms,
     verify,
@@ -40,6 +39,7 @@ __all__ = ["RANK_WINDOW", "SCORE_HERE_MAX", "SQLiteStore", "body_fields", "title
 
 RANK_WINDOW = 1000  # a query matching more rows than this is ordered newest first (see _probe)
 SCORE_HERE_MAX = 300  # up to this many matches of one term, bm25 is computed here (see _scored_here)
+PAIR_CAP = 3000  # a bigram found in fewer rows than this may pin a long query down (see _rarest_pair)
 _WEIGHTS = {"article_fts": (5.0, 1.0), "title_fts": (1.0,)}  # bm25 column weights, as in migration 1
 
 _ARTICLE_COLUMNS = (
@@ -393,15 +393,18 @@ class SQLiteStore:
 
         Frequent queries come newest first (score 0), so the caller stops after a page or two; the others
         by bm25, computed here from the text when one unfiltered term matches a few rows (one index walk
-        instead of FTS5's two), else by FTS5.
+        instead of FTS5's two, or none when its two rarest bigrams pin it down), else by FTS5.
         """
         match = " AND ".join(_fts_phrase(t) for t in terms)
         size = None if limit is None else max(2 * limit, 20)
-        seqs = self._probe(table, match, section, kind)
+        alone = len(terms) == 1 and section is None and kind is None
+        pinned = self._rarest_pair(table, terms[0]) if alone else None
         rows: Iterator[list[tuple[int, float]]]
-        if len(seqs) > RANK_WINDOW:
+        if pinned is not None:
+            rows = _paged(self._scored_here(table, terms[0], pinned), size)
+        elif len(seqs := self._probe(table, match, section, kind)) > RANK_WINDOW:
             rows = self._newest_pages(table, match, section, kind, size)
-        elif len(terms) == 1 and section is None and kind is None and len(seqs) <= SCORE_HERE_MAX:
+        elif alone and len(seqs) <= SCORE_HERE_MAX:
             rows = _paged(self._scored_here(table, terms[0], seqs), size)
         else:
             rows = self._ranked_pages(table, match, section, kind, size)
@@ -409,6 +412,30 @@ class SQLiteStore:
             by_seq = self._by_seq([seq for seq, _ in page])
             for seq, score in page:
                 yield by_seq[seq], score
+
+    def _capped(self, table: str, match: str, cap: int) -> int:
+        """min(number of rows matching, cap): a walk that stops at the cap."""
+        sql = f"SELECT count(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH ? LIMIT ?)"
+        return int(self._read(sql, (match, cap))[0][0])
+
+    def _rarest_pair(self, table: str, term: str) -> list[int] | None:
+        """Rows holding both of the term's two rarest bigrams, when that is a short list; else None.
+
+        FTS5 evaluates a phrase by walking the doclist of every bigram in it, and the bigrams of a long
+        query are often common even when the query is rare (信息, 智能 in 出智能化信息). Two short
+        doclists give a superset of the matches at a fraction of that cost, and ``_scored_here`` keeps
+        exactly the rows the phrase matches.
+        """
+        grams, prefix = query_grams(term)
+        distinct = set(grams)
+        if table == "title_fts" or prefix or len(grams) < 3 or len(distinct) < 2 or SENTINEL in term:
+            return None  # titles are short: the title index's own walk is already cheap
+        counts = sorted((self._capped(table, f'"{g}"', PAIR_CAP), g) for g in distinct)
+        if counts[0][0] >= PAIR_CAP:
+            return None
+        sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ? LIMIT ?"
+        both = self._read(sql, (f'"{counts[0][1]}" AND "{counts[1][1]}"', SCORE_HERE_MAX + 1))
+        return [int(r[0]) for r in both] if len(both) <= SCORE_HERE_MAX else None
 
     def _table_stats(self, table: str) -> tuple[int, float]:
         """(rows, mean tokens per row) of an FTS5 table from its averages record: the figures bm25 uses."""
@@ -418,24 +445,29 @@ class SQLiteStore:
         return rows, sum(counts[1:]) / rows
 
     def _scored_here(self, table: str, term: str, seqs: list[int]) -> list[tuple[int, float]]:
-        """(rowid, bm25) of ``seqs`` (every match of ``term``), best first, computed as FTS5 would."""
+        """(rowid, bm25) of the rows of ``seqs`` that match ``term``, best first, exactly as FTS5 scores.
+
+        ``seqs`` must hold every match (it may hold more); the matches' count is the phrase's idf count.
+        """
         if not seqs:
             return []
-        total, avgdl = self._table_stats(table)
-        idf = bm25_idf(total, len(seqs))
         weights = _WEIGHTS[table]
         rows = self._read(
             "SELECT seq, published_at, title, headline, body, subheadings, speaker, related_title"
             f" FROM articles WHERE seq IN ({','.join('?' * len(seqs))})",
             seqs,
         )
-        scored = []
+        found = []
         for r in rows:
             title = [t for t in (r[2], r[3]) if t]
             columns = [title, [r[4], *json.loads(r[5]), *(t for t in (r[6], r[7]) if t)]][: len(weights)]
-            freq = sum(w * instances(term, fields) for w, fields in zip(weights, columns, strict=True))
-            length = sum(index_length(fields) for fields in columns)
-            scored.append((int(r[0]), r[1] or "", bm25(freq, length, avgdl, idf)))
+            counts, length = phrase_counts(term, columns)
+            if any(counts):
+                freq = sum(w * n for w, n in zip(weights, counts, strict=True))
+                found.append((int(r[0]), r[1] or "", freq, length))
+        total, avgdl = self._table_stats(table)
+        idf = bm25_idf(total, len(found))
+        scored = [(seq, published, bm25(freq, length, avgdl, idf)) for seq, published, freq, length in found]
         # The order of FTS5's path: score, then published_at DESC (NULL last), then seq DESC.
         scored.sort(key=lambda row: (row[2], row[1], row[0]), reverse=True)
         return [(seq, score) for seq, _, score in scored]
@@ -562,12 +594,19 @@ class SQLiteStore:
     # -- health -----------------------------------------------------------------------------------------
 
     def integrity_check(self) -> list[str]:
-        """Problems found (empty when healthy): SQLite's own check, foreign keys, the search index."""
+        """Problems found (empty when healthy): SQLite's own check, foreign keys, document links, the
+        search index."""
         problems = [f"integrity: {r[0]}" for r in self._read("PRAGMA integrity_check") if r[0] != "ok"]
         problems += [
             f"foreign key: {r[0]} row {r[1]} points to a missing {r[2]}"
             for r in self._read("PRAGMA foreign_key_check")
         ]
+        unlinked = self._read(
+            "SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM article_documents l"
+            " WHERE l.article_id = a.id AND l.document_id = a.document_id)"
+        )[0][0]
+        if unlinked:
+            problems.append(f"{unlinked} articles lack the link to their first document")
         stored = self.count_articles()
         for table in ("article_fts", "title_fts"):
             try:
