@@ -284,5 +284,88 @@ def demo(
     out.print(result.summary())
 
 
+sources_app = typer.Typer(help="Configured sources ([[sources]] in jiance.toml) and their health.")
+app.add_typer(sources_app, name="sources")
+
+
+def _configured(workspace: Path, settings: Settings, name: str | None) -> list[Any]:
+    from jiance.sources.config import load_sources
+
+    configs = load_sources(settings, base=workspace)
+    if name is not None:
+        configs = [c for c in configs if c.name == name]
+        if not configs:
+            raise ConfigError(f"no source named {name!r} in jiance.toml", where=str(workspace))
+    return configs
+
+
+@sources_app.callback(invoke_without_command=True)
+def sources(ctx: typer.Context, workspace: WorkspaceOption = None) -> None:
+    """List the configured sources with their health (last success, last error, failures in a row)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from jiance.sources.health import source_health
+    from jiance.store.collection import collection_for
+
+    with _errors(), _store(workspace) as (path, settings, store):
+        health = source_health(collection_for(store), _configured(path, settings, None))
+    table = Table()
+    for column in ("source", "kind", "runs", "last success", "failures", "new/run", "last error"):
+        table.add_column(column)
+    for h in health:
+        name = f"[red]{h.name} (flagged)[/red]" if h.flagged else h.name
+        table.add_row(name, h.kind or "", str(h.runs), h.last_success_at or "never",
+                      str(h.consecutive_failures), f"{h.items_per_run:g}", h.last_error or "")  # fmt: skip
+    out.print(table)
+
+
+@sources_app.command("check")
+def sources_check(
+    name: Annotated[str, typer.Argument(help="The source's name in jiance.toml.")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Dry run of one source: what would be collected now. Nothing is stored."""
+    from jiance.sources.collect import collect_source
+    from jiance.sources.http import Fetcher
+
+    with _errors(), _store(workspace) as (path, settings, store), Fetcher() as fetcher:
+        report = collect_source(_configured(path, settings, name)[0], fetcher, store, settings, dry_run=True)
+    for item in report.items:
+        why = f" [{item.reason}] {item.message}" if item.reason else ""
+        out.print(f"{item.status:9} {item.url} {item.title or ''}{why}", markup=False)
+    out.print(f"{report.source}: {report.status}, would add {report.new}, known {report.unchanged},"
+              f" failed {report.failed}{' - ' + report.error if report.error else ''}", markup=False)  # fmt: skip
+    if report.status == "failed":
+        raise typer.Exit(1)
+
+
+@app.command()
+def fetch(
+    source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Collect every enabled source once (or one with --source). Exit 1 if a source failed."""
+    from jiance.sources.collect import RunReport, collect_all, collect_source
+    from jiance.sources.http import Fetcher
+
+    with _errors(), _store(workspace) as (path, settings, store), Fetcher() as fetcher:
+        configs = _configured(path, settings, source)
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task("sources", total=len(configs))
+
+            def show(r: RunReport) -> None:
+                out.print(f"{r.status:8} {r.source}: {r.new} new, {r.unchanged} unchanged, {r.failed} failed"
+                          f"{' - ' + r.error if r.error else ''}", markup=False)  # fmt: skip
+                progress.advance(task)
+
+            if source is None:
+                reports = collect_all(configs, fetcher, store, settings, on_report=show)
+            else:  # a source named explicitly runs even when disabled
+                reports = [collect_source(configs[0], fetcher, store, settings)]
+                show(reports[0])
+    if any(r.status == "failed" for r in reports):
+        raise typer.Exit(1)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jiance.store.migrations import sqlite_0001_initial, sqlite_0002_article_documents
+from jiance.store.migrations import (
+    sqlite_0001_initial,
+    sqlite_0002_article_documents,
+    sqlite_0003_collection,
+)
 
 __all__ = ["SQLITE_MIGRATIONS", "Migration"]
 
@@ -25,4 +29,5 @@ class Migration:
 SQLITE_MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial", sqlite_0001_initial.SQL),
     Migration(2, "article_documents", sqlite_0002_article_documents.SQL),
+    Migration(3, "collection", sqlite_0003_collection.SQL),
 )
