@@ -326,9 +326,13 @@ def sources_check(
 ) -> None:
     """Dry run of one source: what would be collected now. Nothing is stored."""
     from jiance.sources.collect import collect_source
-    from jiance.sources.http import Fetcher
+    from jiance.sources.http import Fetcher, policy_from_settings
 
-    with _errors(), _store(workspace) as (path, settings, store), Fetcher() as fetcher:
+    with (
+        _errors(),
+        _store(workspace) as (path, settings, store),
+        Fetcher(policy_from_settings(settings)) as fetcher,
+    ):
         report = collect_source(_configured(path, settings, name)[0], fetcher, store, settings, dry_run=True)
     for item in report.items:
         why = f" [{item.reason}] {item.message}" if item.reason else ""
@@ -346,9 +350,13 @@ def fetch(
 ) -> None:
     """Collect every enabled source once (or one with --source). Exit 1 if a source failed."""
     from jiance.sources.collect import RunReport, collect_all, collect_source
-    from jiance.sources.http import Fetcher
+    from jiance.sources.http import Fetcher, policy_from_settings
 
-    with _errors(), _store(workspace) as (path, settings, store), Fetcher() as fetcher:
+    with (
+        _errors(),
+        _store(workspace) as (path, settings, store),
+        Fetcher(policy_from_settings(settings)) as fetcher,
+    ):
         configs = _configured(path, settings, source)
         with Progress(console=err, transient=True) as progress:
             task = progress.add_task("sources", total=len(configs))

@@ -51,7 +51,11 @@ def split_options(settings: Settings | None) -> SplitOptions:
     """The splitter's view of the settings table."""
     if settings is None:
         return SplitOptions()
-    return SplitOptions(sections=tuple(settings.sections), expert_marker=settings.expert_marker)
+    return SplitOptions(
+        sections=tuple(settings.sections),
+        expert_marker=settings.expert_marker,
+        bulletin_titles=tuple("".join(t.split()) for t in settings.bulletin_titles),
+    )
 
 
 def _sniff(data: bytes, path: str) -> str:

@@ -65,9 +65,31 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("parse_memory_mb", int, 1536, "Memory in MB a single file's parser may use before it is failed."),
     Setting("expert_marker", str, "专家观点", "The heading that marks an expert-opinion piece."),
     Setting(
-        "bulletin_titles", list, [], "Extra names of bulletins you receive, to recognise their title lines."
+        "bulletin_titles",
+        list,
+        [],
+        "Names of bulletins you receive: such a line is running furniture and the issue's title, even when it appears only once.",
     ),
     Setting("search_snippet_chars", int, 80, "Length in characters of a search result's snippet."),
+    Setting(
+        "fetch_contact_url",
+        str,
+        "",
+        "A URL or mailto: that site operators can reach you at, sent in the User-Agent.",
+    ),
+    Setting(
+        "fetch_timeout_s", int, 60, "Seconds one fetch may take in all: retries, redirects and the body."
+    ),
+    Setting(
+        "fetch_max_mb", int, 20, "Largest response body, in MB after decompression; bigger ones are refused."
+    ),
+    Setting("fetch_host_delay_ms", int, 1000, "Milliseconds between the starts of two requests to one host."),
+    Setting(
+        "fetch_attempts", int, 4, "Tries per request (the first included) on 5xx, 429, timeouts and resets."
+    ),
+    Setting(
+        "fetch_robots", str, "respect", "respect: obey robots.txt; ignore: only for your own intranet sites."
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -85,6 +107,12 @@ class Settings:
     expert_marker: str = "专家观点"
     bulletin_titles: list[str] = field(default_factory=list)
     search_snippet_chars: int = 80
+    fetch_contact_url: str = ""
+    fetch_timeout_s: int = 60
+    fetch_max_mb: int = 20
+    fetch_host_delay_ms: int = 1000
+    fetch_attempts: int = 4
+    fetch_robots: str = "respect"
     raw: dict[str, Any] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)  # name -> "default" | "jiance.toml" | "env"
 

@@ -340,3 +340,20 @@ def test_parse_retry_after_http_date() -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     assert parse_retry_after("Thu, 01 Jan 2026 00:00:30 GMT", now=now) == 30.0
     assert parse_retry_after("Wed, 31 Dec 2025 00:00:00 GMT", now=now) == 0.0
+
+
+def test_policy_from_settings() -> None:
+    from jiance.settings import Settings
+    from jiance.sources.http import policy_from_settings
+
+    policy = policy_from_settings(
+        Settings(
+            fetch_timeout_s=5,
+            fetch_max_mb=2,
+            fetch_host_delay_ms=250,
+            fetch_attempts=2,
+            fetch_robots="ignore",
+        )
+    )
+    assert (policy.total_timeout_s, policy.max_bytes, policy.per_host_delay_s) == (5.0, 2 * 1024 * 1024, 0.25)
+    assert policy.max_attempts == 2 and policy.respect_robots is False and policy.contact_url is None

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jiance.errors import JianceError
-from jiance.readers.text import read_text
+from jiance.readers.text import lines_from_text, read_text
 from jiance.records import ARTICLE, EXPERT_OPINION, Bulletin, Line, SourceText
 from jiance.stages.split import SplitOptions, split_bulletin
 
@@ -261,3 +261,12 @@ def test_split_never_raises_on_arbitrary_text(texts: list[str], trailing: bool) 
     for article in bulletin.articles:
         assert article.title.strip()
         assert article.provenance.line_start is not None
+
+
+def test_configured_bulletin_name_is_furniture_and_the_issue_title() -> None:
+    text = "数字产业观察\n\n芯片产能持续紧张\n\n多家晶圆厂表示，订单已经排到明年第二季度。\n\n业内人士认为，紧张局面短期难以缓解。\n"
+    source = SourceText(path="one.txt", media_type="text/plain", lines=lines_from_text(text))
+    bulletin = split_bulletin(source, SplitOptions(bulletin_titles=("数字产业观察",)))
+    assert bulletin.issue.title == "数字产业观察"
+    assert [a.title for a in bulletin.articles] == ["芯片产能持续紧张"]
+    assert [(f.lineno, f.reason) for f in bulletin.furniture] == [(1, "bulletin-name")]

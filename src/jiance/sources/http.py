@@ -43,6 +43,7 @@ import httpcore
 import httpx
 
 from jiance.errors import JianceError
+from jiance.settings import Settings
 from jiance.sources.robots import RobotsCache, RobotsRules, rules_for_status
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "Validators",
     "blocked_reason",
     "parse_retry_after",
+    "policy_from_settings",
     "usable_validators",
     "user_agent",
 ]
@@ -133,6 +135,18 @@ class FetchPolicy:
     robots_error_ttl_s: float = 600.0  # how long a 5xx/unreachable robots.txt keeps a host disallowed
     robots_max_bytes: int = 512 * 1024
     trusted_networks: tuple[str, ...] = ()  # CIDRs allowed although private (an intranet, a test server)
+
+
+def policy_from_settings(settings: Settings) -> FetchPolicy:
+    """The workspace's fetch settings (``fetch_*`` in the settings table) as a policy."""
+    return FetchPolicy(
+        total_timeout_s=float(settings.fetch_timeout_s),
+        max_bytes=settings.fetch_max_mb * 1024 * 1024,
+        max_attempts=max(1, settings.fetch_attempts),
+        per_host_delay_s=settings.fetch_host_delay_ms / 1000.0,
+        contact_url=settings.fetch_contact_url or None,
+        respect_robots=settings.fetch_robots != "ignore",
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -274,12 +274,17 @@ def _cover_page(lines: list[Line], dropped: dict[int, str]) -> list[str]:
 
 
 def detect_furniture(
-    lines: list[Line], sections: frozenset[str], *, protected: frozenset[str] = frozenset()
+    lines: list[Line],
+    sections: frozenset[str],
+    *,
+    protected: frozenset[str] = frozenset(),
+    names: frozenset[str] = frozenset(),
 ) -> Furniture:
     """Decide which lines are furniture and read the issue's metadata from them.
 
     ``sections`` are the column names (never furniture, even though a bulletin may repeat them);
-    ``protected`` adds other lines that legitimately repeat, such as the 专家观点 marker.
+    ``protected`` adds other lines that legitimately repeat, such as the 专家观点 marker; ``names`` are the
+    bulletin names the user configured (``bulletin_titles``): such a line is furniture even if it occurs once.
     """
     result = Furniture()
     keep = sections | protected
@@ -294,6 +299,9 @@ def detect_furniture(
             continue
         if is_page_number(text):
             result.dropped[ln.lineno] = "page-number"
+        elif names and "".join(text.split()) in names:
+            result.dropped[ln.lineno] = "bulletin-name"
+            running_texts.append(text)
         elif _is_running_line(shape_key(text), ln, keys):
             result.dropped[ln.lineno] = "running-header-footer"
             running_texts.append(text)

@@ -62,6 +62,7 @@ class SplitOptions:
 
     sections: tuple[str, ...] = DEFAULT_SECTIONS
     expert_marker: str = "专家观点"
+    bulletin_titles: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------- assembly
@@ -252,7 +253,12 @@ def split_bulletin(source: SourceText, options: SplitOptions | None = None) -> B
     """Split one file's text into its articles and expert pieces, in reading order."""
     options = options or SplitOptions()
     base_sections = frozenset(options.sections)
-    furniture = detect_furniture(source.lines, base_sections, protected=frozenset({options.expert_marker}))
+    furniture = detect_furniture(
+        source.lines,
+        base_sections,
+        protected=frozenset({options.expert_marker}),
+        names=frozenset(options.bulletin_titles),
+    )
     sections = sections_of(options.sections, furniture.contents_sections)
     body_lines = _without_furniture(source.lines, furniture.dropped, furniture.page_of_line)
     body_lines = isolate_markers(body_lines, sections, options.expert_marker)
