@@ -37,9 +37,20 @@ def test_workspace_store_holds_the_articles(demo: tuple[DemoResult, list[str]]) 
     assert (result.workspace / "jiance.toml").is_file()
     with open_store(result.workspace) as store:
         assert store.count_articles() > 0
-        imported = {Path(d.path or "") for d in store.documents("imported")}
+        imported = {Path(d.path) for d in store.documents("imported") if d.path}
+        fetched = [d for d in store.documents("imported") if d.url and not d.path]
     assert imported == set(_inputs(result))
     assert result.searches["芯片"] > 0
+    assert fetched, "the demo's loopback sources left no fetched documents"
+
+
+def test_demo_collects_from_its_loopback_sources(demo: tuple[DemoResult, list[str]]) -> None:
+    result, _ = demo
+    runs = {run.source: run for run in result.collected}
+    assert [run.status for run in runs.values()] == ["ok", "ok"]
+    assert sum(run.new for run in runs.values()) == 12  # 5 feed entries + 7 more pages; no text twice
+    assert runs["样例动态"].unchanged == 5  # the feed's entries met again on the list pages
+    assert (result.out / "collected.md").read_text(encoding="utf-8").count("http://127.0.0.1:") == 12
 
 
 def test_parsed_markdown_and_jsonl_per_input(demo: tuple[DemoResult, list[str]]) -> None:

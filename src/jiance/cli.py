@@ -280,8 +280,8 @@ def demo(
     from jiance.demo import run_demo
 
     with _errors():
-        result = run_demo(out_dir, log=out.print)
-    out.print(result.summary())
+        result = run_demo(out_dir, log=lambda text: out.print(text, markup=False))
+    out.print(result.summary(), markup=False)
 
 
 sources_app = typer.Typer(help="Configured sources ([[sources]] in jiance.toml) and their health.")

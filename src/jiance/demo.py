@@ -17,7 +17,9 @@ from typing import Any
 
 from jiance.pipeline import ImportReport, import_paths, iter_input_files, parse_path
 from jiance.publish.markdown import bulletin_markdown
-from jiance.settings import load_settings
+from jiance.settings import Settings, load_settings
+from jiance.sources.collect import RunReport
+from jiance.store.base import Store
 from jiance.workspace import init_workspace, open_store
 
 __all__ = ["DemoResult", "run_demo", "write_demo_inputs", "write_problem_files"]
@@ -34,6 +36,7 @@ class DemoResult:
     report: ImportReport
     scores: dict[str, dict[str, float]] = field(default_factory=dict)
     searches: dict[str, int] = field(default_factory=dict)
+    collected: list[RunReport] = field(default_factory=list)
 
     def summary(self) -> str:
         counts = self.report.counts
@@ -52,6 +55,13 @@ class DemoResult:
             lines.append(
                 f"  worst title F1 {f1:.3f}, worst body similarity {sim:.3f} over {len(self.scores)} scored files"
             )
+        for run in self.collected:
+            lines.append(
+                f"  collected from {run.source} ({run.kind}, loopback): {run.new} new, {run.unchanged} already known,"
+                f" {run.failed} failed [{run.status}]"
+            )
+        if self.collected:
+            lines.append(f"  collected articles beside the bulletins:      {self.out / 'collected.md'}")
         for query, count in self.searches.items():
             lines.append(f"  search {query!r}: {count} articles")
         lines.append(f"  try: .venv/bin/jiance search 芯片 --workspace {self.workspace}")
@@ -136,6 +146,51 @@ def _write_eval(path: Path, scores: dict[str, dict[str, float]]) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def collect_demo_sources(store: Store, settings: Settings) -> list[RunReport]:
+    """Serve a small site of sample articles on loopback (a feed and paginated list pages) and collect it.
+
+    The feed's entries are the first articles of the list pages, so the page source meets them again and
+    stores nothing twice.
+    """
+    from jiance.samples.site import SampleSite, serve_site
+    from jiance.sources.collect import collect_all
+    from jiance.sources.config import SourceConfig
+    from jiance.sources.http import Fetcher, FetchPolicy
+
+    site = SampleSite(12, per_list=5, feed_entries=5)
+    with serve_site(site) as base, Fetcher(FetchPolicy(per_host_delay_s=0.02)) as fetcher:
+        configs = [
+            SourceConfig(name="样例快讯", kind="feed", url=f"{base}/feed.xml", allow_private=True),
+            SourceConfig(
+                name="样例动态",
+                kind="page",
+                url=f"{base}/list/0.html",
+                links="ul.list a",
+                next="a.next",
+                max_pages=site.lists,
+                allow_private=True,
+            ),
+        ]
+        return collect_all(configs, fetcher, store, settings)
+
+
+def _write_collected(path: Path, store: Store, bulletin_articles: int) -> None:
+    collected = [s for s in store.articles() if s.article.source_name]
+    lines = [
+        "# Collected articles",
+        "",
+        f"The store holds {bulletin_articles} articles from the imported bulletins and {len(collected)} "
+        "collected from the demo's loopback sources (a feed and list pages):",
+        "",
+        "| source | title | url |",
+        "|---|---|---|",
+    ]
+    for stored in collected:
+        a = stored.article
+        lines.append(f"| {a.source_name} | {a.title} | {a.provenance.url or ''} |")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def run_demo(out: Path, *, log: Callable[[str], None] = print) -> DemoResult:
     """Write the inputs, import them into a fresh workspace, write parses and scores; idempotent."""
     out = out.resolve()
@@ -150,6 +205,10 @@ def run_demo(out: Path, *, log: Callable[[str], None] = print) -> DemoResult:
         report = import_paths([inbox, problems], store, settings)
         for result in report.failed:
             log(f"  failed (expected): {Path(result.path).name}: {result.message} [{result.reason}]")
+        bulletin_articles = store.count_articles()
+        log("collecting from the demo's loopback sources (an RSS feed and paginated list pages)")
+        collected = collect_demo_sources(store, settings)
+        _write_collected(out / "collected.md", store, bulletin_articles)
         searches = {q: len(store.search_ids(q)) for q in ("芯片", "动力电池", "5G")}
     parsed.mkdir(parents=True, exist_ok=True)
     for path in iter_input_files([inbox]):
@@ -160,4 +219,4 @@ def run_demo(out: Path, *, log: Callable[[str], None] = print) -> DemoResult:
     log("scoring every parse against its gold")
     scores = _score_all(inbox)
     _write_eval(out / "eval.md", scores)
-    return DemoResult(out, workspace, inbox, parsed, report, scores, searches)
+    return DemoResult(out, workspace, inbox, parsed, report, scores, searches, collected)
