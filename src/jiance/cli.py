@@ -375,5 +375,28 @@ def fetch(
         raise typer.Exit(1)
 
 
+@app.command()
+def watch(
+    grace: Annotated[float, typer.Option(help="Seconds a stop waits for running sources to finish.")] = 30.0,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Run every enabled source on its schedule until SIGTERM or Ctrl-C (a second one forces the stop)."""
+    from jiance.sources.watch import WatchEvent, watch_workspace
+
+    def show(event: WatchEvent) -> None:
+        if event.kind in ("finished", "failed", "stopping", "stopped"):
+            detail = event.error or (f"next run {event.next_run:%Y-%m-%d %H:%M}" if event.next_run else "")
+            out.print(f"{event.at:%H:%M:%S} {event.kind:9} {event.job or ''} {detail}", markup=False)
+
+    with _errors():
+        workspace_path = resolve_workspace(workspace)
+        code = watch_workspace(workspace_path, _settings(workspace_path), on_event=show, grace_s=grace)
+    raise typer.Exit(code)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m jiance.cli
+    main()

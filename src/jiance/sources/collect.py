@@ -111,6 +111,15 @@ class _Run:
     report: RunReport
     seen: set[str] = field(default_factory=set)
     fetch_times: list[float] = field(default_factory=list)
+    should_stop: Callable[[], bool] = field(default=lambda: False)
+
+    def stopping(self) -> bool:
+        """True when the watcher asked us to stop: the item in hand is finished, no new one is begun."""
+        if self.should_stop():
+            if "stopped early: jiance is shutting down" not in self.report.problems:
+                self.report.problems.append("stopped early: jiance is shutting down")
+            return True
+        return False
 
     @property
     def dry(self) -> bool:
@@ -234,6 +243,8 @@ def _guarded(run: _Run, url: str, step: Callable[[], None]) -> None:
 
 def _each_new(run: _Run, urls: Iterable[str], step: Callable[[str, str], None]) -> None:
     for url in urls:
+        if run.stopping():
+            return
         canonical = _known(run, url)
         if canonical is not None:
             _guarded(run, url, partial(step, url, canonical))
@@ -262,7 +273,7 @@ def _collect_feed(run: _Run) -> None:
 def _collect_page(run: _Run) -> None:
     url: str | None = str(run.config.url)
     visited: set[str] = set()
-    while url is not None and len(visited) < run.config.max_pages:
+    while url is not None and len(visited) < run.config.max_pages and not run.stopping():
         try:
             result = run.fetch(url)
         except FetchError as error:
@@ -295,6 +306,8 @@ def _collect_folder(run: _Run) -> None:
     if not root.is_dir():
         raise MissingFileError("the source's folder does not exist", where=str(root))
     for path in iter_input_files([root]):
+        if run.stopping():
+            return
         if run.dry:
             run.add(ItemResult(str(path), "unchanged" if _imported(run.store, path) else "new", path.name))
             continue
@@ -338,13 +351,24 @@ def _finish(run: _Run, started: float) -> RunReport:
 
 
 def collect_source(
-    config: SourceConfig, fetcher: Fetcher, store: Store, settings: Settings, *, dry_run: bool = False
+    config: SourceConfig,
+    fetcher: Fetcher,
+    store: Store,
+    settings: Settings,
+    *,
+    dry_run: bool = False,
+    should_stop: Callable[[], bool] | None = None,
 ) -> RunReport:
-    """Collect one source once and record the run; a source-level failure is a ``failed`` report."""
+    """Collect one source once and record the run; a source-level failure is a ``failed`` report.
+
+    ``should_stop`` (from ``jiance watch``) is checked between items: a stop never cuts an item in half.
+    """
     started = time.monotonic()
     report = RunReport(config.name, config.kind, _now(), dry_run=dry_run)
     collection = collection_for(store)
     run = _Run(config, fetcher, store, collection, settings, report)
+    if should_stop is not None:
+        run.should_stop = should_stop
     if not dry_run:
         collection.save_source(config)
     try:

@@ -34,7 +34,6 @@ KINDS: tuple[str, ...] = ("feed", "page", "folder")
 
 _INTERVAL_RE = re.compile(r"^(\d+)\s*([smhd])$")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_CRON_FIELD_RE = re.compile(r"^(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,17 +88,17 @@ def interval_seconds(schedule: str) -> int | None:
     return int(match[1]) * _UNIT_S[match[2]] if match else None
 
 
-def _check_schedule(schedule: str, where: str) -> None:
+def _check_schedule(schedule: str, where: str, timezone: str = "Asia/Shanghai") -> None:
+    """The same parser that ``jiance watch`` runs, so a bad schedule fails when the config is read."""
+    from jiance.sources.schedule import parse_schedule
+
     seconds = interval_seconds(schedule)
-    if seconds is not None:
-        if seconds <= 0:
-            raise ConfigError(f"{where}: schedule {schedule!r} must be longer than zero")
-        return
-    fields = schedule.split()
-    if len(fields) != 5 or not all(_CRON_FIELD_RE.match(f) for f in fields):
-        raise ConfigError(
-            f"{where}: schedule {schedule!r} is neither an interval (30m, 2h, 1d) nor a 5-field cron string"
-        )
+    if seconds is not None and seconds <= 0:
+        raise ConfigError(f"{where}: schedule {schedule!r} must be longer than zero")
+    try:
+        parse_schedule(schedule, timezone)
+    except ConfigError as error:
+        raise ConfigError(f"{where}: {error.message}") from error
 
 
 def _check_key(key: str, value: Any, where: str) -> None:
@@ -143,7 +142,7 @@ def _source(table: Any, number: int, base: Path | None) -> SourceConfig:
     for key, value in table.items():
         _check_key(key, value, where)
     _check_required(table, where)
-    _check_schedule(table.get("schedule", "1h"), where)
+    _check_schedule(table.get("schedule", "1h"), where, str(table.get("timezone", "Asia/Shanghai")))
     values = dict(table)
     values["tags"] = tuple(values.get("tags", ()))
     if base is not None and values.get("path") and not Path(values["path"]).is_absolute():
