@@ -270,6 +270,98 @@ def eval_parse(
         out.print(render_score(score))
 
 
+def _print_metrics(metrics: dict[str, float], fmt: str) -> None:
+    if fmt == "json":
+        sys.stdout.write(json.dumps(metrics, ensure_ascii=False, indent=1) + "\n")
+        return
+    for name, value in metrics.items():
+        out.print(f"{name:24} {value:.3f}", markup=False)
+
+
+@eval_app.command("figures")
+def eval_figures(
+    gold: Annotated[Path, typer.Argument(help="Figures gold: the seed's (with BULLETIN) or our samples'.")],
+    bulletin: Annotated[
+        Path | None, typer.Argument(help="The bulletin the gold describes (seed gold).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """Score the figures stage: precision, recall, value and unit exactness, kind/subject/period accuracy."""
+    from jiance.evaluate.figures import score_sample_gold, score_seed
+
+    with _errors():
+        score = score_seed(bulletin, gold) if bulletin else score_sample_gold(gold)
+    _print_metrics(score.metrics(), fmt)
+
+
+@eval_app.command("entities")
+def eval_entities(
+    gold: Annotated[
+        Path, typer.Argument(help="Entities gold: the seed's first column (with BULLETIN) or ours.")
+    ],
+    bulletin: Annotated[
+        Path | None, typer.Argument(help="The bulletin the gold describes (seed gold).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """Score the entities stage: person precision/recall, role accuracy, organisation recall."""
+    from jiance.evaluate.entities import score_column_gold, score_sample_gold_file
+
+    with _errors():
+        score = score_column_gold(gold, bulletin) if bulletin else score_sample_gold_file(gold)
+    _print_metrics(score.metrics(), fmt)
+
+
+@app.command()
+def analyze(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files to analyse; none: what is new in the store.")
+    ] = None,
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.jsonl,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Figures, entities, tags, column, summary, keywords, duplicates and events of every article."""
+    from jiance.analysis import analyze_articles, analyze_store, default_context
+
+    if not paths:
+        with _errors(), _store(workspace) as (path, _, store):
+            report = analyze_store(
+                store,
+                aliases_path=_optional(path / "aliases.toml"),
+                taxonomy_path=_optional(path / "taxonomy.toml"),
+            )
+        out.print(f"analysed {report.analysed} new articles ({report.current} already current, "
+                  f"{report.groups_updated} duplicate groups or events updated)", markup=False)  # fmt: skip
+        return
+    with _errors():
+        settings = _settings(resolve_workspace(workspace))
+        articles = [a for p in iter_input_files(paths) for a in parse_path(p, settings).articles]
+        analysed = analyze_articles(articles, default_context())
+    _print_jsonl(a.to_record() for a in analysed)
+
+
+def _optional(path: Path) -> Path | None:
+    return path if path.is_file() else None
+
+
+tags_app = typer.Typer(help="Topic tags from the taxonomy.", no_args_is_help=True)
+app.add_typer(tags_app, name="tags")
+
+
+@tags_app.command("explain")
+def tags_explain(
+    article_id: Annotated[str, typer.Argument(help="A stored article's id (jiance articles).")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Show which taxonomy rule, group and words gave a stored article each of its tags."""
+    from jiance.stages.tags import explain, load_taxonomy
+
+    with _errors(), _store(workspace) as (path, _, store):
+        article = store.get_article(article_id).article
+        text = explain(article, load_taxonomy(_optional(path / "taxonomy.toml")))
+    out.print(text, markup=False)
+
+
 @app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Where to write the demo's files.")] = Path(
