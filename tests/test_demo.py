@@ -53,6 +53,16 @@ def test_demo_collects_from_its_loopback_sources(demo: tuple[DemoResult, list[st
     assert (result.out / "collected.md").read_text(encoding="utf-8").count("http://127.0.0.1:") == 12
 
 
+def test_demo_analyses_every_stored_article(demo: tuple[DemoResult, list[str]]) -> None:
+    result, _ = demo
+    lines = (result.out / "analysis.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    assert result.analysis is not None and len(records) == result.analysis.analysed + result.analysis.current
+    assert all(
+        {"figures", "entities", "tags", "summary", "duplicate_group", "event"} <= set(r) for r in records
+    )
+
+
 def test_parsed_markdown_and_jsonl_per_input(demo: tuple[DemoResult, list[str]]) -> None:
     result, _ = demo
     for path in _inputs(result):

@@ -24,6 +24,7 @@ __all__ = [
     "analyze_articles",
     "analyze_store",
     "default_context",
+    "stored_records",
 ]
 
 ANALYSIS_VERSION = "1"
@@ -197,3 +198,13 @@ def analyze_store(
                 store.save_analysis(article_id, stage, value, ANALYSIS_VERSION)
                 updated += batch_stage and article_id not in fresh_ids
     return StoreAnalysisReport(len(fresh), len(stored) - len(fresh), updated)
+
+
+def stored_records(store: Store) -> list[dict[str, Any]]:
+    """Every stored article's record with its saved stage results (what ``jiance analyze`` saved)."""
+    records = []
+    for stored in store.articles():
+        record = stored.to_record()
+        record.update({stage: saved["result"] for stage, saved in store.analysis(stored.id).items()})
+        records.append(record)
+    return records

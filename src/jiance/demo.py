@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jiance.analysis import StoreAnalysisReport, analyze_store, stored_records
 from jiance.pipeline import ImportReport, import_paths, iter_input_files, parse_path
 from jiance.publish.markdown import bulletin_markdown
 from jiance.settings import Settings, load_settings
@@ -37,6 +38,7 @@ class DemoResult:
     scores: dict[str, dict[str, float]] = field(default_factory=dict)
     searches: dict[str, int] = field(default_factory=dict)
     collected: list[RunReport] = field(default_factory=list)
+    analysis: StoreAnalysisReport | None = None
 
     def summary(self) -> str:
         counts = self.report.counts
@@ -62,6 +64,10 @@ class DemoResult:
             )
         if self.collected:
             lines.append(f"  collected articles beside the bulletins:      {self.out / 'collected.md'}")
+        if self.analysis is not None:
+            lines.append(
+                f"  analysis of every article ({self.analysis.analysed} new now):  {self.out / 'analysis.jsonl'}"
+            )
         for query, count in self.searches.items():
             lines.append(f"  search {query!r}: {count} articles")
         lines.append(f"  try: .venv/bin/jiance search 芯片 --workspace {self.workspace}")
@@ -209,6 +215,12 @@ def run_demo(out: Path, *, log: Callable[[str], None] = print) -> DemoResult:
         log("collecting from the demo's loopback sources (an RSS feed and paginated list pages)")
         collected = collect_demo_sources(store, settings)
         _write_collected(out / "collected.md", store, bulletin_articles)
+        log("analysing every stored article (figures, entities, tags, column, summary, duplicates, events)")
+        analysis = analyze_store(store)
+        analysed = stored_records(store)
+        (out / "analysis.jsonl").write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in analysed), encoding="utf-8"
+        )
         searches = {q: len(store.search_ids(q)) for q in ("芯片", "动力电池", "5G")}
     parsed.mkdir(parents=True, exist_ok=True)
     for path in iter_input_files([inbox]):
@@ -219,4 +231,4 @@ def run_demo(out: Path, *, log: Callable[[str], None] = print) -> DemoResult:
     log("scoring every parse against its gold")
     scores = _score_all(inbox)
     _write_eval(out / "eval.md", scores)
-    return DemoResult(out, workspace, inbox, parsed, report, scores, searches, collected)
+    return DemoResult(out, workspace, inbox, parsed, report, scores, searches, collected, analysis)
