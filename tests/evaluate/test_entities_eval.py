@@ -9,6 +9,7 @@ from jiance.evaluate.entities import (
     predict,
     sample_articles,
     score_entities,
+    score_written_gold_file,
 )
 from jiance.pipeline import parse_path
 from jiance.stages.entities import load_aliases
@@ -34,3 +35,8 @@ def test_seed_column1_meets_floors() -> None:
     score = score_entities(predict(articles, aliases), load_seed_gold(SEED_GOLD), aliases)
     assert check_entity_floors(score, FLOORS, "seed-column1") == []
     assert score.person_precision >= 0.95
+
+
+def test_written_set_meets_floors() -> None:
+    score = score_written_gold_file(ROOT / "evals" / "entities_samples_gold.json")
+    assert check_entity_floors(score, FLOORS, "written") == []

@@ -15,6 +15,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
@@ -133,12 +134,15 @@ _TITLE_RE = "|".join(re.escape(t) for t in TITLES)
 # What may follow a person's name when the text introduces or quotes them.
 _AFTER_NAME = (
     r"(?:表示|指出|介绍|说|认为|称|谈道|谈到|解释|坦言|强调|透露|提出|提醒|呼吁|建议|分析|直言|"
-    r"在|对|向|接受|进一步|同时|也|则|首先|此前|曾|日前|近日|今年|：|:|，|,|。|看来|的|$)"
+    r"在|对|向|接受|进一步|同时|也|则|首先|此前|曾|日前|近日|今年|：|:|，|,|。|看来|的|$|"
+    r"(?:教授|院士|研究员)(?:在|就|表示|指出|认为|介绍|说|，|。))"
 )
 _CJK = r"\u4e00-\u9fff"
 _NAME_RE = rf"(?:{'|'.join(COMPOUND_SURNAMES)}|[{''.join(sorted(SURNAMES))}])[{_CJK}]{{1,2}}?"
 _INTRO = re.compile(rf"(?P<title>{_TITLE_RE})(?P<name>{_NAME_RE})(?={_AFTER_NAME})")
-_NAME_TITLE = re.compile(rf"(?P<name>{_NAME_RE})(?P<title>院士|教授|研究员)(?=负责|[，。、“”]|表示|指出)")
+_NAME_TITLE = re.compile(
+    rf"(?P<name>{_NAME_RE})(?P<title>院士|教授|研究员)(?=负责|[，。、“”]|表示|指出|在|就)"
+)
 _SPEAKS = re.compile(
     rf"(?:^|(?<=[，。；！？”\n]))(?P<name>{_NAME_RE})(?=(?:指出|表示|强调|认为|说|介绍)[，：:。“])"
 )
@@ -230,7 +234,7 @@ ORG_SUFFIXES = (
     "院",
 )
 _ORG_SUFFIX_RE = "|".join(re.escape(s) for s in sorted(ORG_SUFFIXES, key=len, reverse=True))
-_ORG_PREFIX = re.compile(rf"[{_CJK}A-Za-z0-9·]{{1,24}}(?:{_ORG_SUFFIX_RE})")
+_ORG_PREFIX = re.compile(rf"[{_CJK}A-Za-z0-9·\-]{{1,24}}(?:{_ORG_SUFFIX_RE})")
 # Words that end like an organisation but name a part of speech, a region or a group of bodies.
 _NOT_ORG_ENDINGS = (
     "全部",
@@ -268,7 +272,17 @@ _NOT_ORG_ENDINGS = (
     "中小银行",
     "传统银行",
     "科技公司",
-    "中心",
+    "数据中心",
+    "智算中心",
+    "算力中心",
+    "计算中心",
+    "运营中心",
+    "服务中心",
+    "研发中心",
+    "创新中心",
+    "测试中心",
+    "部署",
+    "产业联盟",
     "俱乐部",
     "本部",
     "总部",
@@ -323,7 +337,55 @@ _ORG_LEAD_WORDS = re.compile(
     r"等|的|会同|联合|携手|作为|通过|根据|包括|以及|并|而|但|也|还|已|均|都|首次|正式|宣布|发布|显示|"
     r"表示|认为|指出|介绍|牵头|组织|组建|成立|设立|启动|召开|举行|主办|参加|联合发布|印发|下发)+"
 )
-_ROLE_ORG_SUFFIXES = (*ORG_SUFFIXES, "组", "室", "处", "科", "系", "所", "网", "报")
+_ROLE_ORG_SUFFIXES = (*ORG_SUFFIXES, "组", "室", "处", "科", "系", "所", "网", "报", "司", "省")
+# Titles that only a company gives: the words before them name the company even when they carry no suffix
+# (华芯微电子董事长), because a field or a campaign has no 董事长.
+_CORPORATE_TITLES = frozenset(
+    {
+        "董事长",
+        "副董事长",
+        "总裁",
+        "副总裁",
+        "总经理",
+        "副总经理",
+        "首席执行官",
+        "首席技术官",
+        "创始人",
+        "联合创始人",
+    }
+)
+# Role organisations that are units inside a body; the gold keeps them only in roles, not as organisations.
+_INTERNAL_UNIT_ENDINGS = ("部", "室", "组", "处", "科", "系", "行业", "中心", "委员会")
+# Countries whose ministries print as country + name + 省/部/… (日本经济产业省); 中国 is left out on purpose,
+# since 广东省 after it is a province, and Chinese bodies are covered by the suffix rules.
+FOREIGN_COUNTRIES = (
+    "美国",
+    "日本",
+    "韩国",
+    "德国",
+    "法国",
+    "英国",
+    "印度",
+    "俄罗斯",
+    "巴西",
+    "新加坡",
+    "越南",
+    "澳大利亚",
+    "加拿大",
+    "意大利",
+    "西班牙",
+    "荷兰",
+    "以色列",
+    "沙特",
+    "泰国",
+    "马来西亚",
+    "印度尼西亚",
+    "墨西哥",
+    "瑞士",
+)
+_FOREIGN_BODY = re.compile(
+    rf"(?:{'|'.join(FOREIGN_COUNTRIES)})[{_CJK}A-Za-z]{{2,12}}?(?:委员会|协会|省|部|厅|署|局)(?![门署分长])"
+)
 
 _GAZETTEER = """
 北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东
@@ -466,6 +528,13 @@ def _looks_like_org(text: str, aliases: AliasIndex) -> bool:
     return any(text.endswith(s) for s in _ROLE_ORG_SUFFIXES) and len(text) >= 2
 
 
+def _named_by_title(org: str, title: str) -> bool:
+    """An anonymised body (某汽车电子企业) or the short name before a company title (华芯微电子董事长)."""
+    if org.startswith("某") and len(org) >= 3:
+        return True
+    return title in _CORPORATE_TITLES and 2 <= len(org) <= 8 and bool(re.fullmatch(rf"[{_CJK}]+", org))
+
+
 def split_role(segment: str, aliases: AliasIndex) -> Role:
     """Split ``中国科学院院士`` into organisation and title; a prefix that is no organisation joins the title.
 
@@ -476,7 +545,7 @@ def split_role(segment: str, aliases: AliasIndex) -> Role:
     for title in TITLES:
         if segment.endswith(title):
             org = segment[: -len(title)].strip(" 　")
-            if _looks_like_org(org, aliases):
+            if _looks_like_org(org, aliases) or _named_by_title(org, title):
                 return Role(org, title)
             return Role(None, segment)
     return Role(None, segment)
@@ -495,10 +564,13 @@ def _roles_of(chain: str, aliases: AliasIndex) -> list[Role]:
     """Roles of a 、-separated chain; a later unit inherits the first organisation (工信部…、运行监测协调局局长)."""
     roles = [split_role(seg, aliases) for seg in chain.split("、") if seg.strip()]
     first_org = roles[0].org if roles else None
-    for role in roles[1:]:
+    for before, role in pairwise(roles):
         org = role.org
         if first_org and org and not aliases.resolve(org) and org[-1] in "局司厅处" and org != first_org:
             role.org = first_org + org
+        elif org is None and before.org and role.title in TITLES:
+            # 副理事长、秘书长: a bare title after an organisation's title shares that organisation.
+            role.org = before.org
     return roles
 
 
@@ -605,8 +677,19 @@ def _org_type(name: str) -> str:
 
 _ORG_BREAKS = re.compile(
     r"部门|有关|相关|会同|发布|印发|表示|指出|介绍|认为|联合|携手|以及|日前|近日|近期|今年|目前|"
-    r"[和与及等的在对向为是将了从由据经并而但也还已均都称说]"
+    r"[等的在对向为是将了从由据经并而但也还已均都称说]"
 )
+
+
+# 和/与/及 join two names (华为和中兴) or sit inside one (工业和信息化部): split only after a complete name.
+def _split_joined(piece: str) -> list[str]:
+    parts: list[str] = []
+    start = 0
+    for match in re.finditer("[和与及]", piece):
+        if piece[start : match.start()].endswith(ORG_SUFFIXES):
+            parts.append(piece[start : match.start()])
+            start = match.end()
+    return [*parts, piece[start:]]
 
 
 def _suffix_candidates(text: str, aliases: AliasIndex) -> list[tuple[str, str | None]]:
@@ -619,8 +702,9 @@ def _suffix_candidates(text: str, aliases: AliasIndex) -> list[tuple[str, str | 
     """
     cut = re.sub(_TITLE_RE, "|", text)
     found: list[tuple[str, str | None]] = []
-    for chunk in re.split(rf"[^{_CJK}A-Za-z0-9·]+", cut):
-        for piece in _ORG_BREAKS.split(chunk):
+    for chunk in re.split(rf"[^{_CJK}A-Za-z0-9·\-]+", cut):
+        pieces = [p for part in _ORG_BREAKS.split(chunk) for p in _split_joined(part)]
+        for piece in pieces:
             match = _ORG_PREFIX.match(_ORG_LEAD_WORDS.sub("", piece))
             name = _anchored(match.group(0), aliases) if match else None
             if name and _plausible_org(name, aliases):
@@ -628,6 +712,8 @@ def _suffix_candidates(text: str, aliases: AliasIndex) -> list[tuple[str, str | 
     return found
 
 
+_ROLE_BODY = re.compile(rf"[{_CJK}A-Za-z0-9·]{{4,20}}")
+_BUREAU = re.compile(rf"[{_CJK}]{{2,8}}?(?:司|局|中心)(?![长门])")
 _ANCHORS = ("中国", "国家", "全国", "中央", "国际", "联合国", "省", "市")
 _STRONG_SUFFIXES = (
     "公司",
@@ -670,7 +756,7 @@ def _plausible_org(name: str, aliases: AliasIndex) -> bool:
         return False
     if name.endswith(_NOT_ORG_ENDINGS) or name.startswith(_GENERIC_ORG_PREFIXES):
         return False
-    if re.search(r"[的了是将在和与及或等个年月日为家依托]|\d[\u4e00-\u9fff]", name):
+    if re.search(r"[的了是将在或等个年月日为家依托]|\d[\u4e00-\u9fff]|[和与及]$", name):
         return False
     stem = name.rstrip("".join(ORG_SUFFIXES))
     return len(stem) >= 2
@@ -683,8 +769,66 @@ def _known_prefix(name: str, aliases: AliasIndex) -> str | None:
     return None
 
 
-def find_organizations(text: str, aliases: AliasIndex) -> list[EntityRecord]:
-    """Organisations: dictionary forms (aliases resolved to one name) and suffix-built names.
+def _ministry_units(
+    text: str, spans: list[tuple[int, int, str]], aliases: AliasIndex
+) -> list[tuple[str, str]]:
+    """Bureaux printed right after their ministry (工信部电子信息司), as (printed compound, ministry name)."""
+    found: list[tuple[str, str]] = []
+    for _, end, form in spans:
+        entry = aliases.resolve(form)
+        if entry is None or entry.type != "government":
+            continue
+        match = _BUREAU.match(text, end)
+        if match and not _ORG_BREAKS.search(match.group(0)):
+            found.append((form + match.group(0), entry.name))
+    return found
+
+
+def _role_bodies(role_orgs: Iterable[str], text: str, aliases: AliasIndex) -> list[tuple[str, str | None]]:
+    """Organisations that only a person's role names (星云Clustar联合创始人, 华芯微电子董事长).
+
+    Anonymised bodies (某…) and internal units (…部, …室) are left in the role, as the gold convention says;
+    a unit whose outer body ends in a strong suffix gives that body (华北信息经济研究中心 of its 研究室), and
+    a bare bureau (电子信息司) is tied to the ministry the text names.
+    """
+    found: list[tuple[str, str | None]] = []
+    for org in role_orgs:
+        if org.startswith("某") or aliases.resolve(org) or not _ROLE_BODY.fullmatch(org):
+            continue
+        outer = _outer_body(org)
+        if outer and outer != org:
+            found.append((outer, _known_prefix(outer, aliases)))
+            if not (aliases.resolve(outer) or _known_prefix(org, aliases)):
+                continue
+        if org[-1] in "司局" and not _known_prefix(org, aliases):
+            ministry = _ministry_in(text, aliases)
+            if ministry:
+                found.append((ministry + org, ministry))
+            continue
+        if not org.endswith(_INTERNAL_UNIT_ENDINGS):
+            found.append((org, _known_prefix(org, aliases)))
+    return found
+
+
+def _outer_body(org: str) -> str | None:
+    """The shortest leading name of ``org`` that ends in a strong suffix (东南…研究院 of …研究院通信研究所)."""
+    for end in range(4, len(org) + 1):
+        if org[:end].endswith(_STRONG_SUFFIXES):
+            return org[:end]
+    return None
+
+
+def _ministry_in(text: str, aliases: AliasIndex) -> str | None:
+    for form in aliases.forms_longest_first():
+        entry = aliases.resolve(form)
+        if entry and entry.type == "government" and entry.name.endswith("部") and form in text:
+            return entry.name
+    return None
+
+
+def find_organizations(text: str, aliases: AliasIndex, role_orgs: Iterable[str] = ()) -> list[EntityRecord]:
+    """Organisations: dictionary forms (aliases resolved to one name), suffix-built names, foreign bodies
+    (日本经济产业省), bureaux of a named ministry, and the bodies persons' roles name (``role_orgs``).
 
     Counting is longest match first, so 京东 is not counted inside 京东方; a parent named only inside its
     unit's name (银保监会 in 银保监会消保局) is still listed, because the text does name it.
@@ -700,15 +844,20 @@ def find_organizations(text: str, aliases: AliasIndex) -> list[EntityRecord]:
             record.forms.append(form)
         if entry.parent and entry.parent not in orgs:
             orgs[entry.parent] = _dict_record(aliases.entries[entry.parent])
-    for name, parent in _suffix_candidates(text, aliases):
-        if name in orgs:
+    extra = [
+        *_ministry_units(text, spans, aliases),
+        *((m.group(0), None) for m in _FOREIGN_BODY.finditer(text)),
+        *_role_bodies(role_orgs, text, aliases),
+    ]
+    for name, parent in [*_suffix_candidates(text, aliases), *extra]:
+        if name in orgs or aliases.resolve(name):
             continue
         count = masked.count(name) or text.count(name)
         orgs[name] = EntityRecord(
             name,
             "organization",
             mentions=count,
-            forms=[name],
+            forms=[name] if name in text else [name, name.removeprefix(parent or "")],
             org_type=_org_type(name),
             parent=parent,
             source="suffix",
@@ -763,11 +912,13 @@ def entities_of(article: Article, aliases: AliasIndex) -> list[EntityRecord]:
     or in a Dask partition. Places inside an organisation's name (中国 in 中国移动) are not counted.
     """
     text = article_text(article)
+    found = find_persons(text, aliases)
     persons = [
         EntityRecord(name, "person", roles=roles, mentions=_name_mentions(text, name), source="pattern")
-        for name, roles in find_persons(text, aliases).items()
+        for name, roles in found.items()
     ]
-    orgs = find_organizations(text, aliases)
+    role_orgs = [r.org for roles in found.values() for r in roles if r.org]
+    orgs = find_organizations(text, aliases, role_orgs)
     masked = text
     for org in sorted({f for o in orgs for f in o.forms}, key=len, reverse=True):
         masked = masked.replace(org, "\0" * len(org))
