@@ -92,3 +92,15 @@ def test_cli_analyze_prints_jsonl_and_tags_explain(tmp_path: Path) -> None:
     assert "analysed" in run_cli("analyze", "--workspace", str(workspace)).stdout
     explained = run_cli("tags", "explain", "--workspace", str(workspace), records[0]["id"])
     assert explained.exit_code == 0 and "TAGGED" in explained.stdout
+
+
+def test_cli_eval_tags_and_columns(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    tags = run_cli(
+        "eval", "tags", str(root / "evals" / "tags_samples_gold.json"), "--split", "test", "--format", "json"
+    )
+    assert tags.exit_code == 0, tags.output
+    assert json.loads(tags.stdout)["precision"] >= 0.78
+    columns = run_cli("eval", "columns", str(_sample_file(tmp_path)), "--format", "json")
+    assert columns.exit_code == 0, columns.output
+    assert json.loads(columns.stdout)["articles"] == 17.0

@@ -312,6 +312,33 @@ def eval_entities(
     _print_metrics(score.metrics(), fmt)
 
 
+@eval_app.command("tags")
+def eval_tags(
+    gold: Annotated[Path, typer.Argument(help="Tags gold (evals/tags_samples_gold.json).")],
+    split: Annotated[str | None, typer.Option(help="tune or test; default both.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """Score the taxonomy's tags against labelled articles: micro precision, recall, F1."""
+    from jiance.evaluate.stages import score_tag_gold
+
+    with _errors():
+        score = score_tag_gold(gold, split=split)
+    _print_metrics({"precision": score.precision, "recall": score.recall, "f1": score.f1}, fmt)
+
+
+@eval_app.command("columns")
+def eval_columns(
+    bulletin: Annotated[Path, typer.Argument(help="A bulletin split into columns: its own labelled set.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """Leave-one-out accuracy of the column model on a bulletin's articles."""
+    from jiance.evaluate.stages import column_loo_accuracy
+
+    with _errors():
+        accuracy, count = column_loo_accuracy(bulletin)
+    _print_metrics({"leave_one_out_accuracy": accuracy, "articles": float(count)}, fmt)
+
+
 @app.command()
 def analyze(
     paths: Annotated[
