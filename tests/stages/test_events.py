@@ -115,3 +115,32 @@ def test_stage_results_replace_the_patterns() -> None:
     )
     assert result[FIRST.id].event_id == result[SECOND.id].event_id
     assert result[FIRST.id].to_record()["event_id"] == result[FIRST.id].event_id
+
+
+def test_candidate_pairs_miss_no_link_of_the_all_pairs_comparison() -> None:
+    from collections import Counter
+
+    from jiance.samples.corpus import iter_articles, load_sample, sample_names
+    from jiance.stages import events as ev
+
+    articles = [
+        Article("article", a["title"], [b["text"] for b in a["blocks"]], section=s)
+        for name in sample_names()
+        for s, a in iter_articles(load_sample(name))
+    ]
+    if sorted(SEEDS.glob("000_*.txt")):
+        articles += seed_articles()
+    evidence = [ev.article_evidence(a) for a in articles]
+    ev._share_names(articles, evidence)
+    df: Counter[tuple[str, str]] = Counter(
+        (kind, item) for e in evidence for kind, items in e.items.items() for item in items
+    )
+    weights = ev.item_weights(df, len(evidence))
+    brute = []
+    for i in range(len(evidence)):
+        for j in range(i + 1, len(evidence)):
+            score, reasons = ev._pair_score(evidence[i], evidence[j], weights)
+            kinds = {ev._KIND_CLASS.get(r.split("：", 1)[0], r.split("：", 1)[0]) for r in reasons}
+            if score >= ev.LINK_SCORE and len(kinds - {"term"}) >= 1 and len(kinds) >= ev.LINK_KINDS:
+                brute.append((i, j))
+    assert [(i, j) for i, j, _, _ in ev.event_links(evidence)] == brute

@@ -16,6 +16,7 @@ of Chinese ending in an organisation word, Latin acronyms), numbers with units a
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -179,36 +180,58 @@ def _rarity(df: int, total: int) -> float:
     return max(0.0, math.log(total / df) / math.log(total / 2))
 
 
+def _candidate_pairs(
+    evidence: Sequence[Evidence], df: Counter[tuple[str, str]], total: int
+) -> set[tuple[int, int]]:
+    """Pairs that share at least one uncommon person, organisation, meeting, figure, date or place.
+
+    A link needs such an item (rare terms alone never link), so only articles that share one are compared:
+    near-linear instead of every pair. An item found in more than ``2·√n`` articles does not make
+    candidates; a pair whose only non-term evidence is that common is not looked for.
+    """
+    cap = max(20, int(2 * math.sqrt(total)))
+    postings: dict[tuple[str, str], list[int]] = {}
+    for i, ev in enumerate(evidence):
+        for kind, items in ev.items.items():
+            if kind == "term" or WEIGHTS.get(kind, 0.0) <= 0:
+                continue
+            for item in items:
+                if 2 <= df[(kind, item)] <= cap:
+                    postings.setdefault((kind, item), []).append(i)
+    return {pair for members in postings.values() for pair in itertools.combinations(members, 2)}
+
+
 def event_links(evidence: Sequence[Evidence]) -> list[tuple[int, int, float, list[str]]]:
     """Linked pairs ``(i, j, score, reasons)``: enough shared, rare evidence of at least two kinds."""
     df: Counter[tuple[str, str]] = Counter(
         (kind, item) for ev in evidence for kind, items in ev.items.items() for item in items
     )
     total = len(evidence)
+    weights = item_weights(df, total)
     links = []
-    for i in range(total):
-        for j in range(i + 1, total):
-            score, reasons = _pair_score(evidence[i], evidence[j], df, total)
-            kinds = {
-                _KIND_CLASS.get(reason.split("：", 1)[0], reason.split("：", 1)[0]) for reason in reasons
-            }
-            if score >= LINK_SCORE and len(kinds - {"term"}) >= 1 and len(kinds) >= LINK_KINDS:
-                links.append((i, j, round(score, 2), reasons))
+    for i, j in sorted(_candidate_pairs(evidence, df, total)):
+        score, reasons = _pair_score(evidence[i], evidence[j], weights)
+        kinds = {_KIND_CLASS.get(reason.split("：", 1)[0], reason.split("：", 1)[0]) for reason in reasons}
+        if score >= LINK_SCORE and len(kinds - {"term"}) >= 1 and len(kinds) >= LINK_KINDS:
+            links.append((i, j, round(score, 2), reasons))
     return links
 
 
 def _pair_score(
-    first: Evidence, second: Evidence, df: Counter[tuple[str, str]], total: int
+    first: Evidence, second: Evidence, weights: dict[tuple[str, str], float]
 ) -> tuple[float, list[str]]:
     """Weighted shared evidence of two articles and the reasons, ``kind：item`` (rare terms summarised)."""
     score, reasons, terms = 0.0, [], []
     shared_dates = first.items.get("date", set()) & second.items.get("date", set())
     for kind, items in first.items.items():
-        shared = items & second.items.get(kind, set())
-        if kind == "day":
+        other = second.items.get(kind)
+        if not other:
+            continue
+        shared = items & other
+        if kind == "day" and shared_dates:
             shared -= {date.split("月", 1)[1] for date in shared_dates}
-        for item in sorted(shared):
-            weight = WEIGHTS[kind] * _rarity(df[(kind, item)], total)
+        for item in shared:
+            weight = weights.get((kind, item), 0.0)
             if weight <= 0:
                 continue
             if kind == "term":
@@ -216,11 +239,17 @@ def _pair_score(
             else:
                 score += weight
                 reasons.append(f"{kind}：{item}")
+    reasons.sort()
     if terms:
         score += min(TERM_CAP, sum(weight for weight, _ in terms))
         top = [item for _, item in sorted(terms, key=lambda t: (-t[0], t[1]))[:5]]
         reasons.append(f"term：{'、'.join(top)}（{len(terms)}）")
     return score, reasons
+
+
+def item_weights(df: Counter[tuple[str, str]], total: int) -> dict[tuple[str, str], float]:
+    """Each item's weight once for the batch: its kind's weight times its rarity."""
+    return {(kind, item): WEIGHTS[kind] * _rarity(count, total) for (kind, item), count in df.items()}
 
 
 def _share_names(articles: Sequence[Article], evidence: Sequence[Evidence]) -> None:
@@ -229,12 +258,17 @@ def _share_names(articles: Sequence[Article], evidence: Sequence[Evidence]) -> N
     A second report often introduces 罗俊杰 with a different title or none, so the names the pattern
     found anywhere in the batch are looked up in every article's text.
     """
-    names = {name for ev in evidence for name in ev.items.get("person", set())}
+    by_start: dict[str, set[str]] = {}
+    for ev in evidence:
+        for name in ev.items.get("person", set()):
+            by_start.setdefault(name[:2], set()).add(name)
     for article, ev in zip(articles, evidence, strict=True):
         text = _text(article)
-        for name in names:
-            if name in text:
-                ev.add("person", name)
+        # One pass over the text, looking up names by their first two characters: linear in the batch.
+        for i in range(len(text) - 1):
+            for name in by_start.get(text[i : i + 2], ()):
+                if text.startswith(name, i):
+                    ev.add("person", name)
 
 
 def events(
