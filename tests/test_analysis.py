@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -104,3 +106,38 @@ def test_cli_eval_tags_and_columns(tmp_path: Path) -> None:
     columns = run_cli("eval", "columns", str(_sample_file(tmp_path)), "--format", "json")
     assert columns.exit_code == 0, columns.output
     assert json.loads(columns.stdout)["articles"] == 17.0
+
+
+class _Model(BaseHTTPRequestHandler):
+    """A loopback stand-in for an OpenAI-compatible endpoint: a cited answer, or a 500 for model 'down'."""
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        answer = "工信部公布电子信息制造业运行数据[1][2]。"
+        payload = json.dumps({"choices": [{"message": {"role": "assistant", "content": answer}}]}).encode()
+        self.send_response(500 if body["model"] == "down" else 200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: object) -> None:
+        return
+
+
+def test_a_configured_llm_writes_the_summary_and_a_failing_one_falls_back(tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Model)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        article = parse_path(_sample_file(tmp_path)).articles[0]
+        up = default_context(settings=Settings(llm_base_url=base, llm_model="demo"))
+        down = default_context(settings=Settings(llm_base_url=base, llm_model="down"))
+        written = analyze_articles([article], up)[0].summary
+        fallback = analyze_articles([article], down)[0].summary
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert written.via == "llm:demo" and written.sentences == [0, 1]
+    assert fallback.via == "extractive" and fallback.text
+    assert default_context().summarizer is None  # the default path needs no model

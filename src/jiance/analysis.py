@@ -8,12 +8,14 @@ store's ``analysis`` table, tagged with :data:`ANALYSIS_VERSION` so that a chang
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from jiance.records import Article
+from jiance.settings import Settings
 from jiance.store.base import Store
 
 __all__ = [
@@ -37,6 +39,7 @@ class AnalysisContext:
     aliases: Any
     taxonomy: Any
     column_model: Any
+    summarizer: Any = None  # an LLMSummarizer when the workspace configures one; else extractive only
 
 
 @dataclass(slots=True)
@@ -103,6 +106,7 @@ def default_context(
     labelled: Iterable[tuple[Article, str]] | None = None,
     aliases_path: Path | None = None,
     taxonomy_path: Path | None = None,
+    settings: Settings | None = None,
 ) -> AnalysisContext:
     """Aliases and taxonomy (shipped, plus the workspace's own files), and a column model fitted on
     ``labelled`` articles (a store's imported bulletins) or else on the project's samples."""
@@ -115,8 +119,35 @@ def default_context(
         examples = _labelled_samples()
     model = ColumnModel.fit(examples)
     return AnalysisContext(
-        aliases=load_aliases(aliases_path), taxonomy=load_taxonomy(taxonomy_path), column_model=model
+        aliases=load_aliases(aliases_path),
+        taxonomy=load_taxonomy(taxonomy_path),
+        column_model=model,
+        summarizer=_summarizer(settings),
     )
+
+
+def _summarizer(settings: Settings | None) -> Any:
+    """The configured LLM summariser (``llm_base_url`` and ``llm_model``), or None: never required."""
+    if settings is None or not settings.llm_base_url or not settings.llm_model:
+        return None
+    from jiance.stages.summary import LLMSummarizer
+
+    key = os.environ.get(settings.llm_api_key_env) if settings.llm_api_key_env else None
+    return LLMSummarizer(settings.llm_base_url, settings.llm_model, api_key=key)
+
+
+def _summary(article: Article, figures: list[Any], context: AnalysisContext) -> Any:
+    """The LLM's summary when one is configured and cites only real sentences, else the extractive one."""
+    from jiance.stages.summary import SummaryError, summarize
+
+    extractive = summarize(article, figures=figures)
+    if context.summarizer is None:
+        return extractive
+    try:
+        written = context.summarizer.summarize(article)
+    except SummaryError:
+        return extractive  # the endpoint failed: the article still gets its extractive summary
+    return extractive if getattr(written, "invalid_citations", None) else written
 
 
 def analyze_articles(
@@ -132,7 +163,6 @@ def analyze_articles(
     from jiance.stages.events import events
     from jiance.stages.figures import figures_of
     from jiance.stages.keywords import CorpusDF, keywords
-    from jiance.stages.summary import summarize
     from jiance.stages.tags import learn_profiles, tags_of
 
     corpus = CorpusDF.of(articles)
@@ -150,7 +180,7 @@ def analyze_articles(
                 entities=entities_of(article, context.aliases),
                 tags=tags_of(article, taxonomy),
                 column=context.column_model.suggest(article),
-                summary=summarize(article, figures=[f.to_figure() for f in figures]),
+                summary=_summary(article, [f.to_figure() for f in figures], context),
                 keywords=keywords(article, corpus_df=corpus),
             )
         )
@@ -174,7 +204,11 @@ class StoreAnalysisReport:
 
 
 def analyze_store(
-    store: Store, *, aliases_path: Path | None = None, taxonomy_path: Path | None = None
+    store: Store,
+    *,
+    aliases_path: Path | None = None,
+    taxonomy_path: Path | None = None,
+    settings: Settings | None = None,
 ) -> StoreAnalysisReport:
     """Analyse the stored articles that have no current results and save them; the batch stages
     (duplicates, events) run over every stored article, so a new reprint joins its group."""
@@ -182,7 +216,9 @@ def analyze_store(
     labelled = [
         (s.article, s.article.section) for s in stored if s.article.section and s.article.kind == "article"
     ]
-    context = default_context(labelled=labelled, aliases_path=aliases_path, taxonomy_path=taxonomy_path)
+    context = default_context(
+        labelled=labelled, aliases_path=aliases_path, taxonomy_path=taxonomy_path, settings=settings
+    )
     fresh = [s for s in stored if store.analysis(s.id).get("figures", {}).get("version") != ANALYSIS_VERSION]
     fresh_ids = {s.id for s in fresh}
     analysed = analyze_articles([s.article for s in stored], context, only=fresh_ids) if fresh else []

@@ -363,7 +363,7 @@ def analyze(
     with _errors():
         settings = _settings(resolve_workspace(workspace))
         articles = [a for p in iter_input_files(paths) for a in parse_path(p, settings).articles]
-        analysed = analyze_articles(articles, default_context())
+        analysed = analyze_articles(articles, default_context(settings=settings))
     _print_jsonl(a.to_record() for a in analysed)
 
 

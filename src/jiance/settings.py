@@ -90,6 +90,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "fetch_robots", str, "respect", "respect: obey robots.txt; ignore: only for your own intranet sites."
     ),
+    Setting(
+        "llm_base_url",
+        str,
+        "",
+        "An OpenAI-compatible endpoint for abstractive summaries; empty: extractive only.",
+    ),
+    Setting("llm_model", str, "", "The model name to ask at llm_base_url."),
+    Setting(
+        "llm_api_key_env",
+        str,
+        "JIANCE_LLM_API_KEY",
+        "The environment variable that holds the endpoint's API key.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -113,6 +126,9 @@ class Settings:
     fetch_host_delay_ms: int = 1000
     fetch_attempts: int = 4
     fetch_robots: str = "respect"
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key_env: str = "JIANCE_LLM_API_KEY"
     raw: dict[str, Any] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)  # name -> "default" | "jiance.toml" | "env"
 
