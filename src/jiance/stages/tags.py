@@ -268,19 +268,23 @@ def learn_profiles(taxonomy: Taxonomy, articles: Iterable[Article], *, top: int 
     Association is a smoothed log-odds of a bigram's share in the tag's rule-matched articles against its
     share in all articles; only positive, well-supported terms are kept so the fallback stays cautious.
     """
-    docs = [(_bigrams(" ".join(_texts(a))), {m.tag for m in _rule_tags(a, taxonomy)}) for a in articles]
+    # One pass, counting only: the articles' bigram sets are not kept (100k articles would need GBs).
     background: Counter[str] = Counter()
-    for terms, _ in docs:
-        background.update(set(terms))
+    inside: dict[str, Counter[str]] = {tag.id: Counter() for tag in taxonomy.tags}
+    members: Counter[str] = Counter()
+    total = 0
+    for article in articles:
+        terms = set(_bigrams(" ".join(_texts(article))))
+        background.update(terms)
+        total += 1
+        for tag_id in {m.tag for m in _rule_tags(article, taxonomy)}:
+            inside[tag_id].update(terms)
+            members[tag_id] += 1
     tags = []
     for tag in taxonomy.tags:
-        inside: Counter[str] = Counter()
-        members = [terms for terms, tagged in docs if tag.id in tagged]
-        for terms in members:
-            inside.update(set(terms))
         weights = {
-            t: math.log((n + 0.5) / (len(members) + 1) / ((background[t] + 0.5) / (len(docs) + 1)))
-            for t, n in inside.items()
+            t: math.log((n + 0.5) / (members[tag.id] + 1) / ((background[t] + 0.5) / (total + 1)))
+            for t, n in inside[tag.id].items()
             if n >= 2
         }
         best = sorted((t for t in weights if weights[t] > 0), key=lambda t: -weights[t])[:top]
