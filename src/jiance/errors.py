@@ -17,6 +17,8 @@
     ├── StoreError                   the store refused or failed an operation
     │   └── NotFoundError            a record id that the store does not hold
     ├── GoldError                    a gold file that is not of the expected shape
+    ├── PublishError                 an issue operation or a build refused: an article already published,
+    │                                an empty edition, a character no font can draw, a renderer failure
     └── FetchError                   (jiance.sources.http) a fetch refused or failed: blocked address,
                                      redirects, size cap, timeout, HTTP status, robots.txt
 
@@ -39,6 +41,7 @@ __all__ = [
     "NoTextLayerError",
     "NotFoundError",
     "ParseLimitError",
+    "PublishError",
     "StoreError",
     "TooLargeError",
     "UnsupportedFormatError",
@@ -109,6 +112,10 @@ class StoreError(JianceError):
 
 class NotFoundError(StoreError):
     """A record id the store does not hold."""
+
+
+class PublishError(JianceError):
+    """An issue operation or a build that cannot be done as asked; the message says what to change."""
 
 
 class GoldError(JianceError):

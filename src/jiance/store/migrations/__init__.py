@@ -12,6 +12,7 @@ from jiance.store.migrations import (
     sqlite_0001_initial,
     sqlite_0002_article_documents,
     sqlite_0003_collection,
+    sqlite_0004_publishing,
 )
 
 __all__ = ["SQLITE_MIGRATIONS", "Migration"]
@@ -30,4 +31,5 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial", sqlite_0001_initial.SQL),
     Migration(2, "article_documents", sqlite_0002_article_documents.SQL),
     Migration(3, "collection", sqlite_0003_collection.SQL),
+    Migration(4, "publishing", sqlite_0004_publishing.SQL),
 )
