@@ -9,39 +9,26 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from jiance.errors import ConfigError, JianceError
+from jiance.cli_base import WorkspaceOption, _errors, _settings, _store, err, out
+from jiance.errors import ConfigError
 from jiance.pipeline import FileResult, import_paths, iter_input_files, parse_path
 from jiance.publish.markdown import bulletin_markdown
-from jiance.settings import Settings, load_settings
-from jiance.store.base import Store
-from jiance.workspace import init_workspace, open_store, resolve_workspace
+from jiance.settings import Settings
+from jiance.workspace import init_workspace, resolve_workspace
 
 app = typer.Typer(
     help="jiance (监测): from raw sources to a column-structured industry bulletin.", no_args_is_help=True
 )
 eval_app = typer.Typer(help="Score jiance's stages against gold files.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
-
-out = Console(soft_wrap=True, highlight=False)
-err = Console(stderr=True, soft_wrap=True, highlight=False)
-
-WorkspaceOption = Annotated[
-    str | None,
-    typer.Option(
-        "--workspace", "-w", help="Workspace folder (default: $JIANCE_WORKSPACE or the current folder)."
-    ),
-]
 
 
 class ParseFormat(StrEnum):
@@ -53,36 +40,6 @@ class ParseFormat(StrEnum):
 class ListFormat(StrEnum):
     jsonl = "jsonl"
     table = "table"
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Turn library errors into a one-line message and exit code 2."""
-    try:
-        yield
-    except JianceError as error:
-        err.print(f"error: {error}", markup=False, style="red")
-        raise typer.Exit(1 if not isinstance(error, ConfigError) else 2) from None
-
-
-def _settings(workspace: Path) -> Settings:
-    """The workspace's settings; outside a workspace the defaults and JIANCE_* variables still apply."""
-    return load_settings(workspace)
-
-
-@contextmanager
-def _store(workspace_option: str | None) -> Iterator[tuple[Path, Settings, Store]]:
-    workspace = resolve_workspace(workspace_option)
-    settings = _settings(workspace)
-    if not (workspace / "jiance.toml").exists():
-        raise ConfigError(
-            "not a jiance workspace (no jiance.toml); run `jiance init DIR` first", where=str(workspace)
-        )
-    store = open_store(workspace, settings)
-    try:
-        yield workspace, settings, store
-    finally:
-        store.close()
 
 
 def _print_jsonl(records: Any) -> None:
@@ -511,6 +468,12 @@ def watch(
         workspace_path = resolve_workspace(workspace)
         code = watch_workspace(workspace_path, _settings(workspace_path), on_event=show, grace_s=grace)
     raise typer.Exit(code)
+
+
+from jiance.cli_issue import build, issue_app  # noqa: E402 - the publishing commands, registered here
+
+app.add_typer(issue_app, name="issue")
+app.command("build")(build)
 
 
 def main() -> None:  # pragma: no cover - console entry point

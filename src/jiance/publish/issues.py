@@ -8,6 +8,7 @@ issue is composed (:mod:`jiance.publish.compose`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -231,11 +232,44 @@ def _figure_score(record: dict[str, Any]) -> float:
     )
 
 
+_CLAUSE_START = "，。；：、！？（(\n"
+_TRAILING_VERBS = re.compile(
+    r"(?:同比)?(?:增长|下降|增加|减少|提升|提高)?(?:分别|完成|达到|达|为|突破|超过|超|约|共|累计|实现|增至|降至|至|了)*$"
+)
+_LEADING_WORDS = re.compile(r"^(?:其中|另外|此外|同时|而|并|且|共|全年|目前)+")
+
+
+def _clause_label(record: dict[str, Any]) -> str:
+    """What the figure measures, read from its own clause: the words before the number up to the
+    previous punctuation, minus the verb (达、突破、同比增长…). "全国5G基站总数达481.2万个" → 全国5G基站总数."""
+    sentence = str(record.get("sentence") or "")
+    raw = str(record.get("raw") or "")
+    span = record.get("span")
+    at = int(span[0]) if span else sentence.find(raw)
+    if at < 0:
+        return ""
+    start = max(sentence.rfind(c, 0, at) for c in _CLAUSE_START) + 1
+    clause = _LEADING_WORDS.sub("", _TRAILING_VERBS.sub("", sentence[start:at].strip()))
+    return clause[-18:]
+
+
+def _labelled(record: dict[str, Any]) -> bool:
+    """A figure worth boxing says what it measures before the number ("…总数达481.2万个"), not after it
+    ("完成对100款以上…软件的适配": the clause ends in a preposition and the label would mean nothing)."""
+    clause = _clause_label(record)
+    return len(clause) >= 4 and clause[-1] not in "对在将向把从与和及的是"
+
+
 def _key_figure(record: dict[str, Any], article_id: str) -> KeyFigure:
     raw = str(record.get("raw") or "")
     unit = record.get("unit")
     value = raw[: -len(unit)] if unit and raw.endswith(unit) else raw
-    label = str(record.get("subject") or record.get("entity") or "")
+    subject = str(record.get("subject") or "")
+    clause = _clause_label(record)
+    label = clause if not subject or subject in clause else subject
+    period = str(record.get("period") or "")
+    if period and period in label and label != period:
+        label = label.replace(period, "", 1).strip()
     change = record.get("change") or {}
     if change.get("basis") and change.get("direction"):
         label += f"（{change['basis']}{'增长' if change['direction'] == 'up' else '下降'}）"
@@ -256,7 +290,7 @@ def suggest_key_figures(store: Store, issue: Issue, *, limit: int = _MAX_KEY_FIG
     for order, item in enumerate(issue.items):
         saved = store.analysis(item.article_id).get("figures")
         records = [r for r in (saved or {}).get("result") or [] if r.get("kind") in _KEY_FIGURE_KINDS]
-        records = [r for r in records if r.get("value") is not None and r.get("subject")]
+        records = [r for r in records if r.get("value") is not None and _labelled(r)]
         if records:
             best = max(records, key=_figure_score)
             picked.append((_figure_score(best), -order, _key_figure(best, item.article_id)))

@@ -1,4 +1,4 @@
-"""Markdown of a parsed bulletin, for reading a parse at a glance, chat tools and archives.
+"""Markdown of a parsed bulletin (reading a parse at a glance) and of a composed issue (chat tools, archives).
 
 Untrusted text is escaped so that a title such as ``# 5G`` or ``*注*`` cannot become markup.
 """
@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 
+from jiance.publish.model import Composition, Piece
 from jiance.records import EXPERT_OPINION, Article, Bulletin
 
-__all__ = ["bulletin_markdown", "escape_markdown"]
+__all__ = ["bulletin_markdown", "composition_markdown", "escape_markdown"]
 
 _INLINE = re.compile(r"([\\`*_\[\]<>|~])")
 _LINE_START = re.compile(r"^(\s*)([#>+\-=])")
@@ -55,4 +56,54 @@ def bulletin_markdown(bulletin: Bulletin) -> str:
             lines += ["**专家观点**", ""]
         expert_block = article.kind == EXPERT_OPINION
         lines += _article_lines(article)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _piece_lines(piece: Piece) -> list[str]:
+    lines = [f"### {escape_markdown(piece.title)}", ""]
+    if piece.tracking:
+        lines += [f"*{escape_markdown(piece.tracking.label())}*", ""]
+    if piece.summary:
+        lines += [f"> {escape_markdown(piece.summary)}", ""]
+    subheadings = set(piece.subheadings)
+    for paragraph in piece.paragraphs:
+        text = escape_markdown(paragraph)
+        lines += [f"#### {text}" if paragraph in subheadings else text, ""]
+    if piece.url:
+        link = piece.url.replace(")", "%29").replace(" ", "%20")
+        lines += [f"来源：[{escape_markdown(piece.source_name or piece.url)}]({link})", ""]
+    return lines
+
+
+def _opinion_lines(pieces: list[Piece]) -> list[str]:
+    lines = ["> **专家观点**", ">"]
+    for piece in pieces:
+        lines += [f"> **{escape_markdown(piece.title)}**", ">"]
+        lines += [line for p in piece.paragraphs for line in (f"> {escape_markdown(p)}", ">")]
+    return [*lines[:-1], ""]
+
+
+def composition_markdown(comp: Composition) -> str:
+    """One edition of an issue as Markdown, for chat tools and archives: highlights, figures, columns."""
+    head = " ".join(filter(None, [comp.branding.name, comp.number, comp.date]))
+    lines = [f"# {escape_markdown(head)}", ""]
+    if comp.branding.client:
+        lines += [f"*{escape_markdown(comp.branding.client)}*", ""]
+    if comp.highlights:
+        lines += ["## 本期要点", "", *[f"- {escape_markdown(h)}" for h in comp.highlights], ""]
+    if comp.key_figures:
+        lines += ["## 关键数据", "", "| 数据 | 指标 |", "| --- | --- |"]
+        for k in comp.key_figures:
+            value = escape_markdown(f"{k.value}{k.unit or ''}")
+            label = escape_markdown(k.label + (f"（{k.period}）" if k.period else ""))
+            lines.append(f"| {value} | {label} |")
+        lines.append("")
+    for section in comp.sections:
+        lines += [f"## {escape_markdown(section.name)}", ""]
+        for block in section.blocks():
+            lines += _opinion_lines(block) if isinstance(block, list) else _piece_lines(block)
+    footer = f"©{(comp.date or '')[:4]} {comp.branding.copyright}"
+    if comp.branding.contact:
+        footer += f"请致电 {comp.branding.contact}"
+    lines += ["---", "", escape_markdown(footer)]
     return "\n".join(lines).rstrip() + "\n"

@@ -128,6 +128,23 @@ def _is_running_line(key: str, line: Line, keys: set[str]) -> bool:
     return key in keys and not line.block
 
 
+_TRACKING_RE = re.compile(r"^持续跟踪[（(]见.{1,80}[)）]$")
+_SOURCE_LINE_RE = re.compile(r"^(?:来源|信息来源|原文链接)[:：]\s*\S.{0,120}$")
+
+
+def editorial_mark(text: str) -> str | None:
+    """Lines a bulletin prints around an article that are not its text: the 持续跟踪 pointer to an earlier
+    issue and the 来源 line (jiance's own bulletins print both; a round trip must not read them as body)."""
+    if _TRACKING_RE.match(text):
+        return "tracking-mark"
+    if _SOURCE_LINE_RE.match(text):
+        return "source-line"
+    return None
+
+
+_TRAILING_PAGE_RE = re.compile(r"\s+(?:第\s*\d+\s*页|\d+\s*/\s*\d+|-\s*\d+\s*-)$")
+
+
 def read_issue_meta(texts: list[str], issue: IssueMeta) -> None:
     """Read bulletin name, date, contact, copyright and number from furniture and cover lines."""
     for text in texts:
@@ -146,7 +163,7 @@ def read_issue_meta(texts: list[str], issue: IssueMeta) -> None:
             if phone:
                 issue.contact = phone.group(0)
         if issue.copyright is None and ("©" in flat or "版权" in flat or "copyright" in flat.lower()):
-            issue.copyright = flat
+            issue.copyright = _TRAILING_PAGE_RE.sub("", flat)  # a footer line may end in its page number
         if issue.number is None:
             number = _NUMBER_RE.search(flat)
             if number:
@@ -299,6 +316,8 @@ def detect_furniture(
             continue
         if is_page_number(text):
             result.dropped[ln.lineno] = "page-number"
+        elif mark := editorial_mark(text):
+            result.dropped[ln.lineno] = mark
         elif names and "".join(text.split()) in names:
             result.dropped[ln.lineno] = "bulletin-name"
             running_texts.append(text)
