@@ -2,9 +2,14 @@ from __future__ import annotations
 
 import io
 import zipfile
+from typing import Any
 
 import docx
 import pytest
+from docx.enum.style import WD_STYLE_TYPE
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from jiance.errors import CorruptDocumentError, EncryptedDocumentError, TooLargeError
@@ -112,3 +117,93 @@ def test_sample_docx_headings_match_the_sample() -> None:
         article["title"] in titles for section in sample["sections"] for article in section["articles"]
     )
     assert sample["title"] in source.meta["header"]
+
+
+def field_mark(paragraph: Any, kind: str) -> None:
+    mark = OxmlElement("w:fldChar")
+    mark.set(qn("w:fldCharType"), kind)
+    paragraph.add_run()._r.append(mark)
+
+
+def toc_field(document: docx.document.Document, entries: list[str]) -> None:
+    """Word's contents field: begin, instruction and separate in the first entry, end after the last."""
+    for index, entry in enumerate(entries):
+        paragraph = document.add_paragraph(style=document.styles["Normal"])
+        if index == 0:
+            field_mark(paragraph, "begin")
+            instruction = OxmlElement("w:instrText")
+            instruction.text = ' TOC \\o "1-2" \\h \\z \\u '
+            paragraph.add_run()._r.append(instruction)
+            field_mark(paragraph, "separate")
+        paragraph.add_run(entry)
+    field_mark(document.add_paragraph(), "end")
+
+
+def hyperlink(paragraph: Any, url: str, text: str) -> None:
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), paragraph.part.relate_to(url, RT.HYPERLINK, is_external=True))
+    run = OxmlElement("w:r")
+    body = OxmlElement("w:t")
+    body.text = text
+    run.append(body)
+    link.append(run)
+    paragraph._p.append(link)
+
+
+def test_contents_field_and_the_cover_before_it_are_furniture() -> None:
+    document = docx.Document()
+    document.add_paragraph("测试周报", style="Title")
+    document.add_paragraph("第3期")
+    document.add_paragraph("本期要点：虚构城市建成算力网络，一条写成整句的长要点，不是任何文章的正文。")
+    toc_field(document, ["产业环境", "虚构城市发布算力网络计划"])
+    document.add_paragraph("产业环境", style="Heading 1")
+    document.add_paragraph("虚构城市发布算力网络计划", style="Heading 2")
+    document.add_paragraph("本市计划三年内建成算力网络。")
+    source = read_docx(save(document), "toc.docx")
+    assert [ln.text for ln in source.lines] == [
+        "产业环境",
+        "虚构城市发布算力网络计划",
+        "本市计划三年内建成算力网络。",
+    ]
+    assert source.meta["front_matter"].splitlines()[:2] == ["测试周报", "第3期"]
+    assert source.meta["contents"].splitlines() == ["产业环境", "虚构城市发布算力网络计划"]
+
+
+def test_a_heading_before_the_contents_keeps_what_precedes_it() -> None:
+    document = docx.Document()
+    document.add_paragraph("引言", style="Heading 1")
+    document.add_paragraph("这一段正文在目录之前，必须保留。")
+    toc_field(document, ["引言"])
+    document.add_paragraph("正文在目录之后。")
+    source = read_docx(save(document), "late-toc.docx")
+    assert [ln.text for ln in source.lines] == [
+        "引言",
+        "这一段正文在目录之前，必须保留。",
+        "正文在目录之后。",
+    ]
+    assert "front_matter" not in source.meta
+
+
+def test_toc_styled_paragraphs_are_contents_even_without_a_field() -> None:
+    document = docx.Document()
+    heading = document.add_paragraph("目录", style="TOC Heading")
+    document.styles.add_style("toc 1", WD_STYLE_TYPE.PARAGRAPH)
+    document.add_paragraph("产业环境", style="toc 1")
+    document.add_paragraph("产业环境", style="Heading 1")
+    document.add_paragraph("正文。")
+    source = read_docx(save(document), "static-toc.docx")
+    assert heading.text in source.meta["contents"]
+    assert [ln.text for ln in source.lines] == ["产业环境", "正文。"]
+
+
+def test_a_label_and_link_line_is_a_source_not_text() -> None:
+    document = docx.Document()
+    document.add_paragraph("正文一段。")
+    hyperlink(document.add_paragraph("来源："), "https://news.example/1", "https://news.example/1")
+    hyperlink(document.add_paragraph("来源："), "https://news.example/2", "虚构日报")
+    document.add_paragraph("来源：虚构日报")  # no link: the reader cannot tell it from text, so keeps it
+    mixed = document.add_paragraph("详见")
+    hyperlink(mixed, "https://news.example/3", "原文")
+    source = read_docx(save(document), "sources.docx")
+    assert [ln.text for ln in source.lines] == ["正文一段。", "来源：虚构日报", "详见原文"]
+    assert source.meta["sources"].splitlines() == ["来源：https://news.example/1", "来源：虚构日报"]

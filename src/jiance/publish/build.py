@@ -138,7 +138,7 @@ def _rendered_charts(comp: Composition) -> list[RenderedChart]:
     from jiance.publish.charts import chart_svg
 
     color = comp.branding.primary
-    return [RenderedChart(spec.title, chart_svg(spec, color=color)) for spec in comp.charts]
+    return [RenderedChart(spec.title, chart_svg(spec, color=color, captions=False)) for spec in comp.charts]
 
 
 def _glyph_problems(comp: Composition) -> list[str]:
@@ -185,7 +185,7 @@ def _render(comp: Composition, fmt: str, out: Path, report: BuildReport) -> list
         from jiance.publish.charts import chart_png
         from jiance.publish.docx import render_docx
 
-        pngs = {i: chart_png(spec) for i, spec in enumerate(comp.charts)}
+        pngs = {i: chart_png(spec, captions=False) for i, spec in enumerate(comp.charts)}
         path = out / f"{stem}.docx"
         return [BuildOutput("docx", path, _write(path, render_docx(comp, charts=pngs)))]
     from jiance.publish.markdown import composition_markdown

@@ -7,6 +7,13 @@ direct formatting) from bold paragraphs set larger than the body: the largest su
 next level 2 and so on. Table cells come out paragraph by paragraph in reading order. Running headers and
 footers go to ``meta["header"]``/``meta["footer"]``, not into the body.
 
+A contents field (Word's TOC, with its cached entries) is furniture: its paragraphs, and those in the
+``toc N``/``TOC Heading`` styles, go to ``meta["contents"]``. As on a printed contents page, what comes
+before the field is the cover and front matter (name, number, highlights, a figures box) and goes to
+``meta["front_matter"]`` — unless a heading precedes the field, when nothing is taken for a cover. A line
+that is only a source label and a hyperlink (``来源：https://…``) is an article's source, not its text,
+and goes to ``meta["sources"]``.
+
 Before python-docx parses anything the archive is checked: a zip bomb (a ``document.xml`` that inflates
 past a limit) is refused from the zip directory alone, and password-protected files (OLE containers, not
 zips) are reported as encrypted.
@@ -39,6 +46,8 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _HEADING_STYLE_RE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
 _TITLE_STYLES = {"title", "标题"}
 _MAX_HEADING_CHARS = 60
+_TOC_STYLE_RE = re.compile(r"^toc(?:\s*\d|\s+heading)$", re.IGNORECASE)
+_SOURCE_LINE_RE = re.compile(r"^(?:来源|出处|原文链接|原文|source)\s*[:：]\s*(?P<rest>.+)$", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -166,6 +175,78 @@ def _blocks(container: Any) -> Iterator[Any]:
             yield item
 
 
+class _FieldTracker:
+    """Whether paragraphs lie inside a TOC field: complex fields span paragraphs and nest (PAGEREF in TOC)."""
+
+    def __init__(self) -> None:
+        self.stack: list[str] = []  # the instruction text of each open field, outermost first
+
+    def _in_toc(self) -> bool:
+        return any(instr.lstrip().upper().startswith("TOC") for instr in self.stack)
+
+    def inside(self, paragraph: Any) -> bool:
+        """Advance over the paragraph's field marks; True if any point of it is inside a TOC field."""
+        found = self._in_toc()
+        for element in paragraph._p.iter(_W + "fldChar", _W + "instrText", _W + "fldSimple"):
+            if element.tag == _W + "fldSimple":
+                found = found or element.get(_W + "instr", "").lstrip().upper().startswith("TOC")
+            elif element.tag == _W + "instrText" and self.stack:
+                self.stack[-1] += element.text or ""
+            elif element.get(_W + "fldCharType") == "begin":
+                self.stack.append("")
+            elif element.get(_W + "fldCharType") == "end" and self.stack:
+                self.stack.pop()
+            found = found or self._in_toc()
+        return found
+
+
+def _contents_style(paragraph: Any) -> bool:
+    name = (paragraph.style.name or "") if paragraph.style is not None else ""
+    return bool(_TOC_STYLE_RE.match(name.strip()))
+
+
+def _source_line(paragraph: Any) -> bool:
+    """``来源：`` and nothing but hyperlinks after it: where the article came from, not what it says."""
+    match = _SOURCE_LINE_RE.match(paragraph.text.strip())
+    links = "".join("".join(link.text.split()) for link in paragraph.hyperlinks)
+    return match is not None and bool(links) and "".join(match.group("rest").split()) == links
+
+
+@dataclass(slots=True)
+class _Sorted:
+    """The body's paragraphs sorted into article text and the furniture a Word file carries in its body."""
+
+    body: list[Any]
+    front_matter: list[str]
+    contents: list[str]
+    sources: list[str]
+
+
+def _sort_blocks(document: Any) -> _Sorted:
+    """Set apart the contents field, the cover before it and source lines; the rest is the body."""
+    fields = _FieldTracker()
+    kinds: list[tuple[str, Any]] = []
+    for block in _blocks(document):
+        in_toc = fields.inside(block)
+        kind = "contents" if in_toc or _contents_style(block) else "source" if _source_line(block) else "body"
+        kinds.append((kind, block))
+    first_toc = next((i for i, (kind, _) in enumerate(kinds) if kind == "contents"), 0)
+    if any(kind == "body" and (_style_level(b) or 0) >= 1 for kind, b in kinds[:first_toc]):
+        first_toc = 0  # a heading before the contents: no cover to set apart
+    out = _Sorted([], [], [], [])
+    for index, (kind, block) in enumerate(kinds):
+        text = normalize_line(block.text).strip()
+        if kind == "contents":
+            out.contents.append(text)
+        elif index < first_toc:
+            out.front_matter.append(text)
+        elif kind == "source":
+            out.sources.append(text)
+        else:
+            out.body.append(block)
+    return out
+
+
 def _default_size(document: Any) -> float | None:
     """The document default run size (docDefaults), used when no style sets one."""
     normal = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
@@ -238,7 +319,8 @@ def read_docx(data: bytes, path: str, *, max_xml_bytes: int = MAX_DOCUMENT_XML_B
     _check_archive(data, path, max_xml_bytes)
     document = _open(data, path)
     default = _default_size(document)
-    paras = [p for p in (_para(block, default) for block in _blocks(document)) if p is not None]
+    blocks = _sort_blocks(document)
+    paras = [p for p in (_para(block, default) for block in blocks.body) if p is not None]
     if not paras:
         raise EmptyInputError("the DOCX holds no text", where=path)
     lines = [
@@ -246,6 +328,12 @@ def read_docx(data: bytes, path: str, *, max_xml_bytes: int = MAX_DOCUMENT_XML_B
         for number, (p, level) in enumerate(zip(paras, _assign_levels(paras), strict=True), start=1)
     ]
     meta = {"header": _furniture(document, "header"), "footer": _furniture(document, "footer")}
+    for key, texts in (
+        ("front_matter", blocks.front_matter),
+        ("contents", blocks.contents),
+        ("sources", blocks.sources),
+    ):
+        meta[key] = "\n".join(t for t in texts if t)
     props = document.core_properties
     meta.update({"title": props.title or "", "author": props.author or ""})
     return SourceText(path=path, media_type=DOCX, lines=lines, meta={k: v for k, v in meta.items() if v})
