@@ -127,3 +127,26 @@ def test_cli_demo_rerun_changes_no_document(
     demo: tuple[DemoResult, list[str]], rerun: tuple[Result, int, int]
 ) -> None:
     assert f"import: 0 imported, {len(_inputs(demo[0]))} unchanged" in rerun[0].stdout
+
+
+def test_demo_publishes_every_format_of_two_editions(demo: tuple[DemoResult, list[str]]) -> None:
+    result, _ = demo
+    assert [b.edition for b in result.builds] == ["default", "carrier"]
+    for build in result.builds:
+        assert build.problems == [] and not build.empty
+        assert [o.format for o in build.outputs] == ["pdf", "html", "email", "docx", "md"]
+        assert all(o.path.is_file() and o.size > 1000 for o in build.outputs)
+        assert all(str(o.path) in result.summary() for o in build.outputs)
+    house, carrier = (b.outputs[-1].path.read_text(encoding="utf-8") for b in result.builds)
+    assert "## 本期要点" in house and "## 关键数据" in house and "## 产业环境" in house
+    assert "某运营商战略部" in carrier and "## 产业环境" not in carrier
+
+
+@pytest.mark.slow
+def test_cli_demo_rerun_reuses_the_issue(
+    demo: tuple[DemoResult, list[str]], rerun: tuple[Result, int, int]
+) -> None:
+    from jiance.publish.issues import list_issues
+
+    with open_store(demo[0].workspace) as store:
+        assert len(list_issues(store)) == 1

@@ -3,8 +3,9 @@
 It writes the samples in every layout, encoding and format the project renders (text dumps, PDF with a
 contents page and running footers, DOCX, HTML, single-article files) plus a few broken files, creates a
 workspace, imports everything (the broken files fail with their reasons, the rest goes on), writes each
-bulletin's parsed structure as Markdown and JSONL, scores every parse against its gold, and says where all
-of it is.
+bulletin's parsed structure as Markdown and JSONL, scores every parse against its gold, collects from
+loopback sources, analyses every article, publishes an issue in every format for two editions, and says
+where all of it is.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from jiance.analysis import StoreAnalysisReport, analyze_store, stored_records
 from jiance.pipeline import ImportReport, import_paths, iter_input_files, parse_path
+from jiance.publish.build import BuildReport
 from jiance.publish.markdown import bulletin_markdown
 from jiance.settings import Settings, load_settings
 from jiance.sources.collect import RunReport
@@ -39,6 +41,7 @@ class DemoResult:
     searches: dict[str, int] = field(default_factory=dict)
     collected: list[RunReport] = field(default_factory=list)
     analysis: StoreAnalysisReport | None = None
+    builds: list[BuildReport] = field(default_factory=list)
 
     def summary(self) -> str:
         counts = self.report.counts
@@ -68,6 +71,9 @@ class DemoResult:
             lines.append(
                 f"  analysis of every article ({self.analysis.analysed} new now):  {self.out / 'analysis.jsonl'}"
             )
+        for build in self.builds:
+            lines.append(f"  bulletin, edition {build.edition!r}:")
+            lines += [f"    {o.format:5} {o.path}" for o in build.outputs]
         for query, count in self.searches.items():
             lines.append(f"  search {query!r}: {count} articles")
         lines.append(f"  try: .venv/bin/jiance search 芯片 --workspace {self.workspace}")
@@ -197,6 +203,84 @@ def _write_collected(path: Path, store: Store, bulletin_articles: int) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+DEMO_EDITIONS = """\
+# Editions (特殊定制) of the demo workspace: see docs/editions.md.
+[editions.default.branding]
+name = "信息产业监测"
+publisher = "jiance 演示编辑部"
+contact = "400-000-0000"
+
+[editions.carrier]
+title = "运营商版"
+columns = ["运营竞争", "技术情报", "企业情报"]
+max_per_column = 3
+[editions.carrier.branding]
+name = "信息产业监测（运营商版）"
+client = "某运营商战略部"
+primary = "#0b5394"
+accent = "#e69138"
+contact = "400-000-0000"
+cover_text = "内部参考 · 特殊定制"
+"""
+
+
+def _fresh_articles(store: Store, issue: Any, others: list[Path], count: int) -> list[str]:
+    """Articles of other bulletins (``others``), in the issue's columns, telling a story the issue does not
+    carry yet: what an editor adds from elsewhere before sending an issue out."""
+    import hashlib
+
+    from jiance.store.issues import issues_for
+
+    def event(article_id: str) -> Any:
+        return ((store.analysis(article_id).get("event") or {}).get("result") or {}).get("event_id")
+
+    taken = {event(item.article_id) for item in issue.items}
+    fresh: list[str] = []
+    for path in others:
+        for article_id in issues_for(store).document_articles(hashlib.sha256(path.read_bytes()).hexdigest()):
+            article = store.get_article(article_id).article
+            if (
+                article.kind == "article"
+                and article.section in issue.sections
+                and event(article_id) not in taken
+            ):
+                fresh.append(article_id)
+                break
+    return fresh[:count]
+
+
+def publish_demo_issue(
+    store: Store, settings: Settings, workspace: Path, bulletin: Path, others: list[Path], out: Path
+) -> list[BuildReport]:
+    """An issue made from one sample bulletin plus an article from each of ``others``, with highlights and a
+    key-figures box, built in every format for the house edition and a client edition. Re-running reuses
+    the issue (found by its source document), so the demo stays idempotent."""
+    from jiance.publish import issues as lib
+    from jiance.publish.build import FORMATS, build_issue
+    from jiance.publish.editions import EDITIONS_FILE, edition_named, load_editions
+
+    editions_path = workspace / EDITIONS_FILE
+    if not editions_path.exists():
+        editions_path.write_text(DEMO_EDITIONS, encoding="utf-8")
+    existing = [i for i in lib.list_issues(store) if i.title == "信息产业监测" and i.number == "第1期"]
+    if existing:
+        issue = existing[0]
+    else:
+        issue = lib.issue_from_file(store, bulletin, settings, title="信息产业监测")
+        from jiance.store.issues import issues_for
+
+        issues_for(store).update(issue.id, number="第1期")
+        lib.add_to_issue(store, issue.id, _fresh_articles(store, issue, others, 2))
+        issue = lib.get_issue(store, issue.id)
+        lib.set_highlights(store, issue.id, lib.suggest_highlights(store, issue))
+        lib.set_key_figures(store, issue.id, lib.suggest_key_figures(store, issue))
+    editions = load_editions(editions_path)
+    return [
+        build_issue(store, issue.id, edition_named(editions, name), FORMATS, out / "bulletin" / name)
+        for name in ("default", "carrier")
+    ]
+
+
 def run_demo(out: Path, *, log: Callable[[str], None] = print) -> DemoResult:
     """Write the inputs, import them into a fresh workspace, write parses and scores; idempotent."""
     out = out.resolve()
@@ -222,6 +306,9 @@ def run_demo(out: Path, *, log: Callable[[str], None] = print) -> DemoResult:
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in analysed), encoding="utf-8"
         )
         searches = {q: len(store.search_ids(q)) for q in ("芯片", "动力电池", "5G")}
+        log("publishing an issue: PDF, HTML (web + email), DOCX and Markdown, house and client editions")
+        others = [inbox / "sample-b.pdf", inbox / "sample-c.pdf"]
+        builds = publish_demo_issue(store, settings, workspace, inbox / "sample-a.pdf", others, out)
     parsed.mkdir(parents=True, exist_ok=True)
     for path in iter_input_files([inbox]):
         bulletin = parse_path(path, settings)
@@ -231,4 +318,4 @@ def run_demo(out: Path, *, log: Callable[[str], None] = print) -> DemoResult:
     log("scoring every parse against its gold")
     scores = _score_all(inbox)
     _write_eval(out / "eval.md", scores)
-    return DemoResult(out, workspace, inbox, parsed, report, scores, searches, collected, analysis)
+    return DemoResult(out, workspace, inbox, parsed, report, scores, searches, collected, analysis, builds)

@@ -85,7 +85,7 @@ def issue_from_file(store: Store, path: Path, settings: Settings, *, title: str 
     The file is imported first (a no-op when its bytes are already stored), so ``--from`` works on any
     bulletin file, imported or not.
     """
-    from jiance.pipeline import import_file
+    from jiance.pipeline import import_file, parse_bytes
 
     result = import_file(path, store, settings)
     if result.status == "failed" or result.document_id is None:
@@ -95,12 +95,14 @@ def issue_from_file(store: Store, path: Path, settings: Settings, *, title: str 
     stored = [store.get_article(a) for a in issues.document_articles(document_id)]
     if not stored:
         raise PublishError(f"{path} holds no articles", where=str(path))
-    meta = next((s.article.issue for s in stored if s.article.issue), None)
+    # The stored articles may carry another file's metadata (the same text arrived first elsewhere), so
+    # the issue's name, date and number are read from this file itself.
+    meta = parse_bytes(path.read_bytes(), str(path), settings).issue
     sections = list(dict.fromkeys(s.article.section for s in stored if s.article.section))
     issue_id = issues.create(
-        title or (meta.title if meta and meta.title else path.stem),
-        date=meta.date if meta else None,
-        number=meta.number if meta else None,
+        title or meta.title or path.stem,
+        date=meta.date,
+        number=meta.number,
         sections=sections,
         source_document_id=document_id,
     )

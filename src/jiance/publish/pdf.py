@@ -181,33 +181,40 @@ def _squash(text: str) -> str:
     return "".join(text.split())
 
 
+def _title_pages(pages: list[list[str]], titles: list[str], first_body: int) -> dict[str, int]:
+    """Page where each title starts, titles searched in reading order through the body's text (so a
+    title that is a prefix of a later one, or wraps over two lines, is still placed right)."""
+    text, starts = "", []
+    for index in range(first_body, len(pages)):
+        starts.append((len(text), index + 1))
+        text += "".join(_squash(t) for t in pages[index])
+    found: dict[str, int] = {}
+    position = 0
+    for title in titles:
+        at = text.find(_squash(title), position)
+        if at < 0:
+            continue
+        found.setdefault(title, max(page for offset, page in starts if offset <= at))
+        position = at + len(_squash(title))
+    return found
+
+
 def check_pdf(data: bytes, comp: Composition) -> PdfCheck:
     """Read a built PDF back: where each title starts, what the contents page says, which fonts."""
     pages = _page_lines(data)
     titles = [p.title for s in comp.sections for p in s.articles]
     head = _squash(comp.sections[0].name) if comp.sections else ""
     first_body = next((i for i, lines in enumerate(pages) if any(_squash(t) == head for t in lines)), 0)
-    title_pages: dict[str, int] = {}
     contents: dict[str, int] = {}
-    for index, lines in enumerate(pages):
-        joined = [_squash(t) for t in lines]
-        for title in titles:
-            key = _squash(title)
-            if (
-                index >= first_body
-                and title not in title_pages
-                and any(j.startswith(key[:20]) for j in joined)
-            ):
-                title_pages[title] = index + 1
-        if index < first_body:
-            _read_contents(joined, titles, contents)
-    check = PdfCheck(len(pages), title_pages, contents, _fonts(data))
+    for lines in pages[:first_body]:
+        _read_contents([_squash(t) for t in lines], titles, contents)
+    check = PdfCheck(len(pages), _title_pages(pages, titles, first_body), contents, _fonts(data))
     for title in titles:
-        if title not in title_pages:
+        if title not in check.title_pages:
             check.problems.append(f"title not found in the text: {title}")
-        elif contents.get(title) != title_pages[title]:
+        elif contents.get(title) != check.title_pages[title]:
             check.problems.append(
-                f"contents says p.{contents.get(title)} for {title}, it starts on p.{title_pages[title]}"
+                f"contents says p.{contents.get(title)} for {title}, it starts on p.{check.title_pages[title]}"
             )
     check.problems += _orphans(pages[first_body:], comp, first_body + 1)
     check.problems += [f"font not embedded: {n}" for n, emb, _ in check.fonts if not emb]
