@@ -6,7 +6,24 @@ import importlib
 
 import jiance
 
-MODULES = ["jiance.errors", "jiance.records", "jiance.text", "jiance.settings", "jiance.pipeline"]
+MODULES = [
+    "jiance.errors",
+    "jiance.records",
+    "jiance.text",
+    "jiance.settings",
+    "jiance.pipeline",
+    "jiance.store.issues",
+    "jiance.publish.model",
+    "jiance.publish.compose",
+    "jiance.publish.issues",
+    "jiance.publish.editions",
+    "jiance.publish.build",
+    "jiance.publish.html",
+    "jiance.publish.pdf",
+    "jiance.publish.docx",
+    "jiance.publish.charts",
+    "jiance.publish.markdown",
+]
 
 
 def test_every_name_in_all_exists() -> None:

@@ -243,3 +243,16 @@ def test_bad_colour_is_a_config_error(compositions: dict[str, Composition]) -> N
     comp.branding.primary = "navy"
     with pytest.raises(ConfigError, match="#rrggbb"):
         render_docx(comp)
+
+
+def test_tracking_line_is_printed_and_read_back_as_furniture(sample_bulletins: dict[str, Bulletin]) -> None:
+    from jiance.publish.model import Tracking
+
+    comp = composition_from_bulletin(sample_bulletins["sample-b"])
+    comp.sections[0].articles[0].tracking = Tracking(1, "智联通信参考", "第5期", None, "上一期的报道")
+    bulletin = parse_bytes(render_docx(comp), "b.docx")
+    score = score_parse([a.to_record() for a in bulletin.articles], composition_records(comp))
+    assert score.titles.f1 == 1.0 and score.body_similarity_min == 1.0
+    assert [f.text for f in bulletin.furniture if f.reason == "tracking-mark"] == [
+        "持续跟踪（见第5期《上一期的报道》）"
+    ]

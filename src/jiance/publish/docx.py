@@ -537,6 +537,8 @@ def _source_line(document: Any, piece: Piece) -> None:
 
 def _article(document: Any, piece: Piece, bookmark: str, mark_id: int) -> None:
     _bookmarked_heading(document, piece.title, 2, bookmark, mark_id)
+    if piece.tracking:  # the parser drops this line as furniture (stages.furniture.editorial_mark)
+        document.add_paragraph(_text(piece.tracking.label()), style=SOURCE_STYLE)
     subheadings = set(piece.subheadings)
     for text in piece.paragraphs:
         if text in subheadings:
