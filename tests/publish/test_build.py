@@ -133,3 +133,12 @@ def test_cli_issue_commands_and_build(workspace: Path, sample_pdfs: dict[str, by
     assert "pdf:" in built.stdout and "md:" in built.stdout and (tmp_path / "out").is_dir()
     unknown = run_cli("build", issue_id, "--edition", "nope", "--out", str(tmp_path / "x"), *ws)
     assert unknown.exit_code == 2 and "nope" in unknown.stderr
+
+
+def test_a_character_no_font_can_draw_is_a_build_problem(sample_store: Fixture, tmp_path: Path) -> None:
+    store, paths = sample_store
+    issue_id = _issue(store, paths)
+    first = lib.get_issue(store, issue_id).items[0].article_id
+    lib.edit_item(store, issue_id, first, title="含有无法显示的字符\U000f0001的标题")
+    report = build_issue(store, issue_id, default_edition(), ["md"], tmp_path / "out")
+    assert report.problems and "no glyph for \U000f0001" in report.problems[0]
