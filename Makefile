@@ -22,10 +22,11 @@ system:
 	bash scripts/setup-system.sh
 
 # `system` is order-only: it must run first, but does not by itself make the install stale.
-$(STAMP): requirements.lock pyproject.toml | system
+$(STAMP): requirements.lock pyproject.toml scripts/fetch-web-assets.sh | system
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -r requirements.lock
 	$(BIN)/python -m pip install -q --no-deps -e .
+	bash scripts/fetch-web-assets.sh $(VENV)
 	touch $@
 
 bootstrap: $(STAMP)

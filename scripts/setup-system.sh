@@ -9,6 +9,9 @@
 #   fonts-noto-cjk         CJK fonts for the HTML/WeasyPrint publishing path
 #   fontconfig             fc-list / fc-match, so renderers can find those fonts
 #   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0   WeasyPrint's native text stack
+#   chromium               headless browser for the web app's end-to-end tests (driven by Playwright
+#                          with this executable; Playwright never downloads a browser of its own)
+#   npm                    only when no npm is on PATH: fetch-web-assets.sh takes htmx from the npm registry
 #
 # Idempotent: packages are checked with `dpkg -s` first; `apt-get update` runs only when something is
 # missing. Runs as root without sudo, or through sudo when not root. Safe under CI (no stdin).
@@ -18,7 +21,9 @@ PACKAGES=(
   python3 python3-venv make git ca-certificates
   poppler-utils fonts-wqy-zenhei fonts-noto-cjk fontconfig
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+  chromium
 )
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 # The font reportlab embeds; checked after install because its path is what the publisher relies on.
 CJK_TTC=/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
 

@@ -471,9 +471,13 @@ def watch(
 
 
 from jiance.cli_issue import build, issue_app  # noqa: E402 - the publishing commands, registered here
+from jiance.cli_web import serve, token_app, user_app  # noqa: E402 - the web app and its accounts
 
 app.add_typer(issue_app, name="issue")
 app.command("build")(build)
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+app.command("serve")(serve)
 
 
 def main() -> None:  # pragma: no cover - console entry point

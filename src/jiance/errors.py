@@ -16,6 +16,8 @@
     ├── ConfigError                  a bad jiance.toml, setting or workspace
     ├── StoreError                   the store refused or failed an operation
     │   └── NotFoundError            a record id that the store does not hold
+    ├── AuthError                    a login, session or token refused, or a role without the right
+    │   └── RateLimitedError         too many failed logins from one address or for one user
     ├── GoldError                    a gold file that is not of the expected shape
     ├── PublishError                 an issue operation or a build refused: an article already published,
     │                                an empty edition, a character no font can draw, a renderer failure
@@ -29,6 +31,7 @@ CLI and web layers turn these into messages and exit codes.
 from __future__ import annotations
 
 __all__ = [
+    "AuthError",
     "ConfigError",
     "CorruptDocumentError",
     "DecodeError",
@@ -42,6 +45,7 @@ __all__ = [
     "NotFoundError",
     "ParseLimitError",
     "PublishError",
+    "RateLimitedError",
     "StoreError",
     "TooLargeError",
     "UnsupportedFormatError",
@@ -112,6 +116,18 @@ class StoreError(JianceError):
 
 class NotFoundError(StoreError):
     """A record id the store does not hold."""
+
+
+class AuthError(JianceError):
+    """Who is asking was not established, or may not do this; the message never says which secret failed."""
+
+
+class RateLimitedError(AuthError):
+    """Too many failed logins; ``retry_after`` is how many seconds until the next try is accepted."""
+
+    def __init__(self, message: str, *, retry_after: int, where: str | None = None) -> None:
+        super().__init__(message, where=where)
+        self.retry_after = retry_after
 
 
 class PublishError(JianceError):

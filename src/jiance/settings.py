@@ -98,6 +98,19 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("llm_model", str, "", "The model name to ask at llm_base_url."),
     Setting(
+        "web_host",
+        str,
+        "127.0.0.1",
+        "Address `jiance serve` listens on (loopback unless you put a proxy in front).",
+    ),
+    Setting("web_port", int, 8000, "Port `jiance serve` listens on."),
+    Setting(
+        "web_secure_cookies",
+        str,
+        "auto",
+        "auto: session cookies are Secure when the request came over HTTPS (or X-Forwarded-Proto https); always; never.",
+    ),
+    Setting(
         "llm_api_key_env",
         str,
         "JIANCE_LLM_API_KEY",
@@ -129,6 +142,9 @@ class Settings:
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key_env: str = "JIANCE_LLM_API_KEY"
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    web_secure_cookies: str = "auto"
     raw: dict[str, Any] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)  # name -> "default" | "jiance.toml" | "env"
 

@@ -8,6 +8,7 @@ re-imports idempotent in every backend.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal, Protocol, Self
@@ -117,7 +118,13 @@ class Store(Protocol):
 
     def analysis(self, article_id: str) -> dict[str, Any]: ...
 
+    def stage_results(self, stage: str) -> list[tuple[str, Any]]: ...
+
     def integrity_check(self) -> list[str]: ...
+
+    def transaction(self) -> AbstractContextManager[Any]:
+        """One transaction around several calls; writes inside it join it (a change and its audit row)."""
+        ...
 
     def close(self) -> None: ...
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -115,12 +115,18 @@ class SQLiteStore:
         snippet_chars: int = 80,
         busy_timeout_s: float = 30.0,
         migrate: bool = True,
+        check_same_thread: bool = True,
     ) -> None:
         self.path = str(path)
         self.max_raw_bytes = max_raw_mb * 1024 * 1024
         self.snippet_chars = snippet_chars
+        self._depth = 0
         try:
-            self._db = sqlite3.connect(self.path, timeout=busy_timeout_s, isolation_level=None)
+            # check_same_thread=False only for a store used by one request at a time that a web framework
+            # may hand from thread to thread (set-up, handler and tear-down in different worker threads).
+            self._db = sqlite3.connect(
+                self.path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=check_same_thread
+            )
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
@@ -134,11 +140,23 @@ class SQLiteStore:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """The single write path: one immediate transaction, rolled back on any error."""
+        """The single write path: one immediate transaction, rolled back on any error.
+
+        Re-entrant: a write inside :meth:`transaction` (or another write) joins the outer transaction, so a
+        mutation and its audit row commit together or not at all.
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self._db
+            finally:
+                self._depth -= 1
+            return
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot start a write: {exc}", where=self.path) from exc
+        self._depth = 1
         try:
             yield self._db
             self._db.execute("COMMIT")
@@ -147,6 +165,12 @@ class SQLiteStore:
             if isinstance(exc, sqlite3.Error):
                 raise StoreError(f"write failed: {exc}", where=self.path) from exc
             raise
+        finally:
+            self._depth = 0
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One transaction around several library calls (a web request's mutation and its audit row)."""
+        return self._write()
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         try:
@@ -360,6 +384,15 @@ class SQLiteStore:
         """Every stage's result for an article: ``{stage: {"result": ..., "version": ...}}``."""
         rows = self._read("SELECT stage, result, version FROM analysis WHERE article_id = ?", (article_id,))
         return {stage: {"result": json.loads(result), "version": version} for stage, result, version in rows}
+
+    def stage_results(self, stage: str) -> list[tuple[str, Any]]:
+        """``(article id, result)`` of one stage for every analysed article, in storage order."""
+        rows = self._read(
+            "SELECT a.article_id, a.result FROM analysis a JOIN articles r ON r.id = a.article_id"
+            " WHERE a.stage = ? ORDER BY r.seq",
+            (stage,),
+        )
+        return [(article_id, json.loads(result)) for article_id, result in rows]
 
     # -- search -----------------------------------------------------------------------------------------
 

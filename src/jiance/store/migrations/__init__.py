@@ -13,6 +13,7 @@ from jiance.store.migrations import (
     sqlite_0002_article_documents,
     sqlite_0003_collection,
     sqlite_0004_publishing,
+    sqlite_0005_accounts,
 )
 
 __all__ = ["SQLITE_MIGRATIONS", "Migration"]
@@ -32,4 +33,5 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "article_documents", sqlite_0002_article_documents.SQL),
     Migration(3, "collection", sqlite_0003_collection.SQL),
     Migration(4, "publishing", sqlite_0004_publishing.SQL),
+    Migration(5, "accounts", sqlite_0005_accounts.SQL),
 )

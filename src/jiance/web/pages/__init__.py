@@ -1,0 +1,1 @@
+"""One module per page of the web app, each with its ``router`` and its templates (``templates/<page>*``)."""
