@@ -33,7 +33,9 @@ def test_measure_sees_the_work_memory() -> None:
     result = measure(_allocate_64_mb, repeat=2)
     assert isinstance(result, Measurement)
     assert 0 < result.seconds_best <= result.seconds_median
-    assert 60 <= result.peak_rss_mb < 100
+    # The lower bound is the point (the child sees its own 64 MB); the upper bound only catches a peak that
+    # counted the parent's heap, with room for copy-on-write pages of a big pytest worker being touched.
+    assert 60 <= result.peak_rss_mb < 200
 
 
 def test_measure_reports_a_failing_work() -> None:

@@ -129,13 +129,27 @@ def set_password(store: Store, name: str, password: str) -> None:
     accounts_for(store).update_user(row.id, password_hash=_HASHER.hash(password))
 
 
+def _check_self_change(actor: str | None, name: str, role: str | None, disabled: bool | None) -> None:
+    """An admin may not demote or disable themselves: the app must keep an admin who can undo a mistake."""
+    if actor is None or actor != name:
+        return
+    if (role is not None and role != "admin") or disabled:
+        raise AuthError("you cannot remove your own admin role or disable yourself", where=name)
+
+
 def update_user(store: Store, name: str, *, role: str | None = None, editions: Sequence[str] | None = None,
-                disabled: bool | None = None) -> User:  # fmt: skip
-    """Change a user's role, editions or disabled flag (a change of role or disabling ends the sessions)."""
+                disabled: bool | None = None, actor: str | None = None) -> User:  # fmt: skip
+    """Change a user's role, editions or disabled flag (a change of role or disabling ends the sessions).
+
+    ``actor`` is the admin making the change; they may not take away their own admin role or disable
+    themselves.
+    """
     accounts = accounts_for(store)
     row = accounts.user(name)
     if row is None:
         raise NotFoundError(f"no user {name!r}", where=name)
+    if row.role == "admin":
+        _check_self_change(actor, name, role, disabled)
     fields: dict[str, Any] = {}
     if role is not None:
         _check_role(role)

@@ -433,7 +433,9 @@ def fetch(
         _store(workspace) as (path, settings, store),
         Fetcher(policy_from_settings(settings)) as fetcher,
     ):
-        configs = _configured(path, settings, source)
+        from jiance.sources.control import effective_sources
+
+        configs = effective_sources(store, _configured(path, settings, source))  # editors' pauses apply
         with Progress(console=err, transient=True) as progress:
             task = progress.add_task("sources", total=len(configs))
 
@@ -471,13 +473,14 @@ def watch(
 
 
 from jiance.cli_issue import build, issue_app  # noqa: E402 - the publishing commands, registered here
-from jiance.cli_web import serve, token_app, user_app  # noqa: E402 - the web app and its accounts
+from jiance.cli_web import mcp, serve, token_app, user_app  # noqa: E402 - the web app and its accounts
 
 app.add_typer(issue_app, name="issue")
 app.command("build")(build)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.command("serve")(serve)
+app.command("mcp")(mcp)
 
 
 def main() -> None:  # pragma: no cover - console entry point

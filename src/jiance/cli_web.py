@@ -106,3 +106,11 @@ def serve(
     bind_host, bind_port = host or settings.web_host, port or settings.web_port
     out.print(f"jiance web app on http://{bind_host}:{bind_port}/  (API docs: /api/docs)")
     uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning", proxy_headers=True)
+
+
+def mcp(workspace: WorkspaceOption = None) -> None:
+    """Serve the workspace's read-only tools to an AI assistant (MCP over stdin/stdout) until end of input."""
+    from jiance.mcp import McpServer
+
+    with _errors(), _store(workspace) as (_, _, store):
+        McpServer(store).serve(sys.stdin.buffer, sys.stdout.buffer)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -195,9 +195,20 @@ def _render(comp: Composition, fmt: str, out: Path, report: BuildReport) -> list
 
 
 def build_issue(
-    store: Store, issue_id: int, edition: Edition, formats: Sequence[str], out_dir: Path
+    store: Store,
+    issue_id: int,
+    edition: Edition,
+    formats: Sequence[str],
+    out_dir: Path,
+    *,
+    after_record: Callable[[BuildReport], None] | None = None,
 ) -> BuildReport:
-    """Build one edition of an issue in ``formats`` into ``out_dir`` and record each file in the store."""
+    """Build one edition of an issue in ``formats`` into ``out_dir`` and record each file in the store.
+
+    Rendering takes seconds and writes nothing to the store; only then are the builds recorded, in one
+    short transaction that ``after_record`` (e.g. the web app's audit row) joins, so a build never holds
+    the store's write lock while WeasyPrint lays out pages.
+    """
     comp = compose_for_edition(store, issue_id, edition)
     report = BuildReport(issue_id, edition.name, notes=list(comp.notes))
     if comp.empty:
@@ -205,11 +216,12 @@ def build_issue(
         return report
     report.problems += _glyph_problems(comp)
     out_dir.mkdir(parents=True, exist_ok=True)
-    issues = issues_for(store)
-    now = datetime.now(UTC).isoformat(timespec="seconds")
     for fmt in formats:
-        for output in _render(comp, fmt, out_dir, report):
-            report.outputs.append(output)
+        report.outputs += _render(comp, fmt, out_dir, report)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    issues = issues_for(store)
+    with store.transaction():
+        for output in report.outputs:
             digest = hashlib.sha256(output.path.read_bytes()).hexdigest()
             issues.record_build(
                 BuildRow(
@@ -223,4 +235,6 @@ def build_issue(
                     now,
                 )
             )
+        if after_record is not None:
+            after_record(report)
     return report

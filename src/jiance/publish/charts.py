@@ -267,9 +267,9 @@ def _tokens(text: str) -> list[str]:
     out: list[str] = []
     pending = ""
     for token in _TOKEN.findall(text):
-        if out and token in _CLOSING:
+        if out and token in _CLOSING and not pending:
             out[-1] += token
-        elif token in _OPENING:
+        elif token in _OPENING or (pending and token in _CLOSING):  # "（%）" stays whole and in order
             pending += token
         else:
             out.append(pending + token)

@@ -427,7 +427,11 @@ def watch_workspace(
     with Fetcher(policy_from_settings(settings)) as fetcher:
 
         def run(config: SourceConfig, stop: StopToken) -> object:
+            from jiance.sources.control import effective_sources
+
             with open_store(workspace, settings) as store:
+                if not effective_sources(store, [config])[0].enabled:
+                    return None  # paused by an editor in the web app since the watch started
                 return collect_source(config, fetcher, store, settings, should_stop=stop.should_stop)
 
         watcher = Watcher(jobs_from_sources(configs, run), on_event=on_event, grace_s=grace_s)

@@ -8,6 +8,7 @@ re-imports idempotent in every backend.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -93,7 +94,13 @@ class Store(Protocol):
     def documents(self, status: str | None = None) -> list[Document]: ...
 
     def articles(
-        self, *, section: str | None = None, document_id: str | None = None, limit: int | None = None
+        self,
+        *,
+        section: str | None = None,
+        document_id: str | None = None,
+        limit: int | None = None,
+        kind: str | None = None,
+        offset: int = 0,
     ) -> list[StoredArticle]: ...
 
     def get_article(self, article_id: str) -> StoredArticle: ...
@@ -101,6 +108,16 @@ class Store(Protocol):
     def documents_of(self, article_id: str) -> list[Document]: ...
 
     def count_articles(self) -> int: ...
+
+    def articles_with_status(self, status: str) -> list[StoredArticle]: ...
+
+    def set_status(self, article_ids: Sequence[str], status: str) -> int: ...
+
+    def set_snoozed(self, article_ids: Sequence[str], until: str | None) -> int: ...
+
+    def snoozes(self) -> dict[str, str]: ...
+
+    def analysis_by_status(self, status: str, stages: Sequence[str]) -> dict[str, dict[str, Any]]: ...
 
     def search(
         self,

@@ -79,14 +79,27 @@ class SQLiteCollection:
     # -- sources ----------------------------------------------------------------------------------------
 
     def save_source(self, config: SourceConfig) -> None:
-        """Record the source's current configuration (validators already stored are kept)."""
+        """Record the source's current configuration (validators and the editors' switch are kept)."""
+        with self.store._write() as db:
+            db.execute(
+                "INSERT INTO sources (name, kind, config, updated_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, config = excluded.config,"
+                " updated_at = excluded.updated_at",
+                (config.name, config.kind, json.dumps(config.to_record(), ensure_ascii=False), _now()),
+            )
+
+    def switches(self) -> dict[str, bool]:
+        """The editors' on/off switch (``sources.enabled``) of every source the store has a row for."""
+        return {str(r[0]): bool(r[1]) for r in self.store._read("SELECT name, enabled FROM sources")}
+
+    def set_switch(self, config: SourceConfig, enabled: bool) -> None:
+        """Turn a source's switch on or off; a source that never ran gets its row now."""
         with self.store._write() as db:
             db.execute(
                 "INSERT INTO sources (name, kind, config, enabled, updated_at) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, config = excluded.config,"
-                " enabled = excluded.enabled, updated_at = excluded.updated_at",
+                " ON CONFLICT (name) DO UPDATE SET enabled = excluded.enabled, updated_at = excluded.updated_at",
                 (config.name, config.kind, json.dumps(config.to_record(), ensure_ascii=False),
-                 int(config.enabled), _now()),
+                 int(enabled), _now()),
             )  # fmt: skip
 
     def validators(self, source: str) -> Validators | None:

@@ -20,7 +20,7 @@ from typing import Any, Self
 
 from jiance.errors import NotFoundError, StoreError
 from jiance.records import Article, Document, IssueMeta, Provenance
-from jiance.store.base import ImportOutcome, SearchHit, StoredArticle
+from jiance.store.base import ARTICLE_STATUSES, ImportOutcome, SearchHit, StoredArticle
 from jiance.store.migrations import SQLITE_MIGRATIONS, Migration
 from jiance.store.search import (
     PLACEHOLDER,
@@ -335,16 +335,25 @@ class SQLiteStore:
         return [self._stored(r) for r in rows]
 
     def articles(
-        self, *, section: str | None = None, document_id: str | None = None, limit: int | None = None
+        self,
+        *,
+        section: str | None = None,
+        document_id: str | None = None,
+        limit: int | None = None,
+        kind: str | None = None,
+        offset: int = 0,
     ) -> list[StoredArticle]:
-        """Stored articles in import order, optionally of one section or one document."""
+        """Stored articles in import order, optionally of one section, document or kind; ``offset`` skips
+        that many first (the JSON API pages with it)."""
         clauses, params = [], []
-        for column, value in (("a.section", section), ("a.document_id", document_id)):
+        for column, value in (("a.section", section), ("a.document_id", document_id), ("a.kind", kind)):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)
         where = "WHERE " + " AND ".join(clauses) if clauses else ""
-        tail = "ORDER BY a.seq" + (f" LIMIT {int(limit)}" if limit is not None else "")
+        tail = "ORDER BY a.seq"
+        if limit is not None or offset:
+            tail += f" LIMIT {int(limit) if limit is not None else -1} OFFSET {max(int(offset), 0)}"
         return self._select_articles(where, params, tail)
 
     def get_article(self, article_id: str) -> StoredArticle:
@@ -367,6 +376,46 @@ class SQLiteStore:
     def count_articles(self) -> int:
         count: int = self._read("SELECT count(*) FROM articles")[0][0]
         return count
+
+    def articles_with_status(self, status: str) -> list[StoredArticle]:
+        """Stored articles with one editorial status (the inbox reads the ``new`` ones), in import order."""
+        return self._select_articles("WHERE a.status = ?", [status], "ORDER BY a.seq")
+
+    def set_status(self, article_ids: Sequence[str], status: str) -> int:
+        """Give articles an editorial status (an editor's accept or reject); returns how many rows changed."""
+        if status not in ARTICLE_STATUSES:
+            raise StoreError(f"unknown article status {status!r}; one of {', '.join(ARTICLE_STATUSES)}")
+        with self._write() as db:
+            rows = [(status, article_id) for article_id in dict.fromkeys(article_ids)]
+            cur = db.executemany("UPDATE articles SET status = ? WHERE id = ?", rows)
+            return int(cur.rowcount)
+
+    def set_snoozed(self, article_ids: Sequence[str], until: str | None) -> int:
+        """Hide articles from the inbox until ``until`` (ISO 8601), or wake them (None); rows changed."""
+        with self._write() as db:
+            rows = [(until, article_id) for article_id in dict.fromkeys(article_ids)]
+            cur = db.executemany("UPDATE articles SET snoozed_until = ? WHERE id = ?", rows)
+            return int(cur.rowcount)
+
+    def snoozes(self) -> dict[str, str]:
+        """``{article id: snoozed_until}`` of every article that has a snooze set (past ones included)."""
+        rows = self._read("SELECT id, snoozed_until FROM articles WHERE snoozed_until IS NOT NULL")
+        return {article_id: until for article_id, until in rows}
+
+    def analysis_by_status(self, status: str, stages: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """``{article id: {stage: result}}`` of ``stages`` for every article with ``status``: the inbox reads
+        its cards' analysis in one query instead of one per article."""
+        if not stages:
+            return {}
+        rows = self._read(
+            "SELECT n.article_id, n.stage, n.result FROM analysis n JOIN articles a ON a.id = n.article_id"
+            f" WHERE a.status = ? AND n.stage IN ({','.join('?' * len(stages))})",
+            [status, *stages],
+        )
+        found: dict[str, dict[str, Any]] = {}
+        for article_id, stage, result in rows:
+            found.setdefault(article_id, {})[stage] = json.loads(result)
+        return found
 
     # -- analysis results -------------------------------------------------------------------------------
 

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import jinja2
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jiance.errors import ConfigError, JianceError, NotFoundError
 from jiance.settings import Settings, load_settings
@@ -71,8 +72,8 @@ def _install_handlers(app: FastAPI) -> None:
     async def _login(request: Request, exc: LoginRequired) -> Response:
         return login_redirect(exc.next_url)
 
-    @app.exception_handler(HTTPException)
-    async def _http(request: Request, exc: HTTPException) -> Response:
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         response = _error_page(request, exc.status_code, str(exc.detail))
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
@@ -80,11 +81,11 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(NotFoundError)
     async def _missing(request: Request, exc: NotFoundError) -> Response:
-        return _error_page(request, 404, str(exc))
+        return _error_page(request, 404, exc.message)  # not str(exc): that names the store's path
 
     @app.exception_handler(JianceError)
     async def _jiance(request: Request, exc: JianceError) -> Response:
-        return _error_page(request, 400, str(exc))
+        return _error_page(request, 400, exc.message)
 
 
 def create_app(workspace: Path, settings: Settings | None = None) -> FastAPI:

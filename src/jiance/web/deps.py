@@ -24,7 +24,16 @@ from jiance.accounts import Session, User
 from jiance.settings import Settings
 from jiance.store.sqlite import SQLiteStore
 
-__all__ = ["SESSION_COOKIE", "Ctx", "LoginRequired", "api_need", "need", "public", "route_role"]
+__all__ = [
+    "SESSION_COOKIE",
+    "Ctx",
+    "LoginRequired",
+    "api_need",
+    "need",
+    "public",
+    "route_role",
+    "walk_routes",
+]
 
 SESSION_COOKIE = "jiance_session"
 CSRF_HEADER = "x-csrf-token"
@@ -174,6 +183,19 @@ def route_role(route: Any) -> tuple[bool, str | None, bool]:
         if hasattr(call, "jiance_role"):
             return True, call.jiance_role, bool(getattr(call, "jiance_api", False))
     return False, None, False
+
+
+def walk_routes(routes: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """Every API route of an app as (full path, route), through included routers (FastAPI ≥ 0.160 keeps
+    an included router as one entry of ``app.routes`` instead of copying its routes)."""
+    found: list[tuple[str, Any]] = []
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            found += walk_routes(included.routes, prefix + route.include_context.prefix)
+        elif hasattr(route, "dependant"):
+            found.append((prefix + route.path, route))
+    return found
 
 
 def login_redirect(next_url: str) -> RedirectResponse:

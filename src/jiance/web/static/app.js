@@ -77,3 +77,27 @@
     htmx.trigger(form, "submit");
   });
 })();
+
+// ---- inbox (pages/inbox.py): after a verdict swaps the current card (for the one-line confirmation, or for
+// the card again when the verdict was refused), the card now at its place becomes current, so a / r / s can
+// be pressed again without going back from the top. --------------------------------------------------------
+(function () {
+  "use strict";
+  let place = -1;
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const target = event.detail.target;
+    const card = target && target.closest ? target.closest("[data-card]") : null;
+    place = card ? Array.from(document.querySelectorAll("[data-card]")).indexOf(card) : -1;
+  });
+  document.addEventListener("htmx:afterSettle", () => {
+    if (place < 0) return;
+    const list = Array.from(document.querySelectorAll("[data-card]"));
+    const card = list[Math.min(place, list.length - 1)];
+    place = -1;
+    if (!card) return;
+    list.forEach((c) => c.classList.remove("current"));
+    card.classList.add("current");
+    card.scrollIntoView({ block: "nearest" });
+  });
+})();
+// ---- end of inbox section ---------------------------------------------------------------------------------
