@@ -31,8 +31,10 @@ $(STAMP): requirements.lock pyproject.toml scripts/fetch-web-assets.sh | system
 
 bootstrap: $(STAMP)
 
+# DEMO_SERVE=0 make demo: build everything and exit instead of serving the web app at the end.
+DEMO_SERVE ?= 1
 demo: bootstrap
-	$(BIN)/jiance demo --out demo-output
+	$(BIN)/jiance demo --out demo-output $(if $(filter 1,$(DEMO_SERVE)),--serve)
 
 lint: bootstrap
 	$(BIN)/ruff check $(CHECKED)

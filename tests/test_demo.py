@@ -150,3 +150,14 @@ def test_cli_demo_rerun_reuses_the_issue(
 
     with open_store(demo[0].workspace) as store:
         assert len(list_issues(store)) == 1
+
+
+def test_demo_prints_a_working_web_login(demo: tuple[DemoResult, list[str]]) -> None:
+    from jiance import accounts
+
+    result, _ = demo
+    assert result.login is not None
+    name, password = result.login
+    assert f"web app login: {name} / {password}" in result.summary()
+    with open_store(result.workspace) as store:
+        assert accounts.authenticate(store, name, password).role == "admin"

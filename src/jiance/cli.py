@@ -351,6 +351,10 @@ def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Where to write the demo's files.")] = Path(
         "demo-output"
     ),
+    serve_app: Annotated[
+        bool, typer.Option("--serve", help="Then serve the web app on loopback until Ctrl-C.")
+    ] = False,
+    port: Annotated[int | None, typer.Option(help="Port for --serve (default: web_port).")] = None,
 ) -> None:
     """Run the main job end to end on the bundled sample bulletins and say where the output is."""
     from jiance.demo import run_demo
@@ -358,6 +362,10 @@ def demo(
     with _errors():
         result = run_demo(out_dir, log=lambda text: out.print(text, markup=False))
     out.print(result.summary(), markup=False)
+    if serve_app:
+        from jiance.cli_web import serve
+
+        serve(host="127.0.0.1", port=port, workspace=str(result.workspace))
 
 
 sources_app = typer.Typer(help="Configured sources ([[sources]] in jiance.toml) and their health.")

@@ -91,6 +91,7 @@ def token_create(
 def serve(
     host: Annotated[str | None, typer.Option(help="Listen address (default: web_host setting).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: web_port setting).")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (one per core is a good start).")] = 1,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Serve the editors' web app (and the JSON API under /api) with uvicorn."""
@@ -105,6 +106,15 @@ def serve(
         err.print("no users yet: create the first one with `jiance user add NAME --role admin`")
     bind_host, bind_port = host or settings.web_host, port or settings.web_port
     out.print(f"jiance web app on http://{bind_host}:{bind_port}/  (API docs: /api/docs)")
+    if workers > 1:
+        import os
+
+        os.environ["JIANCE_WORKSPACE"] = str(root)
+        uvicorn.run(
+            "jiance.web.app:app_from_environment", factory=True, workers=workers,
+            host=bind_host, port=bind_port, log_level="warning", proxy_headers=True,
+        )  # fmt: skip
+        return
     uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning", proxy_headers=True)
 
 

@@ -42,6 +42,7 @@ class DemoResult:
     collected: list[RunReport] = field(default_factory=list)
     analysis: StoreAnalysisReport | None = None
     builds: list[BuildReport] = field(default_factory=list)
+    login: tuple[str, str] | None = None  # the demo editor's (name, password) for the web app
 
     def summary(self) -> str:
         counts = self.report.counts
@@ -77,6 +78,11 @@ class DemoResult:
         for query, count in self.searches.items():
             lines.append(f"  search {query!r}: {count} articles")
         lines.append(f"  try: .venv/bin/jiance search 芯片 --workspace {self.workspace}")
+        if self.login:
+            lines.append(
+                f"  web app login: {self.login[0]} / {self.login[1]}  (also in {self.out / 'demo-login.txt'})"
+            )
+            lines.append(f"  start it with: .venv/bin/jiance serve --workspace {self.workspace}")
         return "\n".join(lines)
 
 
@@ -281,6 +287,30 @@ def publish_demo_issue(
     ]
 
 
+DEMO_USER = "demo"
+
+
+def demo_login(store: Store, out: Path) -> tuple[str, str]:
+    """The demo's web login: an admin named ``demo`` with a random password kept in demo-login.txt, so a
+    re-run reuses it (and nothing is a password known from the source code)."""
+    import secrets
+
+    from jiance import accounts
+    from jiance.store.accounts import accounts_for
+
+    saved = out / "demo-login.txt"
+    if saved.is_file() and accounts_for(store).user(DEMO_USER) is not None:
+        return DEMO_USER, saved.read_text(encoding="utf-8").split()[-1]
+    password = secrets.token_urlsafe(12)
+    if accounts_for(store).user(DEMO_USER) is None:
+        accounts.add_user(store, DEMO_USER, password, "admin")
+    else:
+        accounts.set_password(store, DEMO_USER, password)
+    saved.write_text(f"{DEMO_USER} {password}\n", encoding="utf-8")
+    saved.chmod(0o600)
+    return DEMO_USER, password
+
+
 def run_demo(out: Path, *, log: Callable[[str], None] = print) -> DemoResult:
     """Write the inputs, import them into a fresh workspace, write parses and scores; idempotent."""
     out = out.resolve()
@@ -309,6 +339,7 @@ def run_demo(out: Path, *, log: Callable[[str], None] = print) -> DemoResult:
         log("publishing an issue: PDF, HTML (web + email), DOCX and Markdown, house and client editions")
         others = [inbox / "sample-b.pdf", inbox / "sample-c.pdf"]
         builds = publish_demo_issue(store, settings, workspace, inbox / "sample-a.pdf", others, out)
+        login = demo_login(store, out)
     parsed.mkdir(parents=True, exist_ok=True)
     for path in iter_input_files([inbox]):
         bulletin = parse_path(path, settings)
@@ -318,4 +349,6 @@ def run_demo(out: Path, *, log: Callable[[str], None] = print) -> DemoResult:
     log("scoring every parse against its gold")
     scores = _score_all(inbox)
     _write_eval(out / "eval.md", scores)
-    return DemoResult(out, workspace, inbox, parsed, report, scores, searches, collected, analysis, builds)
+    return DemoResult(
+        out, workspace, inbox, parsed, report, scores, searches, collected, analysis, builds, login
+    )

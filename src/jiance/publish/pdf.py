@@ -96,21 +96,42 @@ def _weasy_warnings() -> Iterator[_Collect]:
         logger.removeHandler(handler)
 
 
+def _layout(html: str, fetcher: AssetFetcher) -> Any:
+    """WeasyPrint's first half: parse, cascade, shape and paginate ``html`` into a ``Document`` of pages.
+
+    Each call gets WeasyPrint's fresh font configuration: keeping one per thread across renders writes the
+    same bytes but saved only 1-2% of a second render (benchmarks/bench_publish.py), not worth the state.
+    """
+    from weasyprint import HTML
+
+    source = HTML(string=html, base_url=_assets_dir().as_uri() + "/", url_fetcher=fetcher)
+    return source.render()
+
+
+def _write(document: Any, comp: Composition) -> bytes:
+    """WeasyPrint's second half: paint the laid-out pages, subset and embed the fonts, compress, serialise.
+
+    Options stay at WeasyPrint's defaults where they matter (fonts subset, no hinting, compressed
+    streams): writing uncompressed saves only the ~0.15 s zlib takes on 40 pages and makes the file 3.6
+    times larger; hinting keeps the time and adds 7% to the size (benchmarks/bench_publish.py tries both).
+    """
+    data: bytes = document.write_pdf(
+        pdf_identifier=f"jiance-{comp.issue_id}-{comp.edition}".encode(),
+        uncompressed_pdf=False,
+        custom_metadata=True,
+    )
+    return data
+
+
 def render_pdf(comp: Composition, *, charts: Sequence[RenderedChart] = ()) -> PdfResult:
     """Lay out and write the bulletin. An empty composition is refused: an empty file helps no one."""
     if comp.empty:
         raise PublishError(f"edition {comp.edition!r} of issue {comp.issue_id} has nothing to print")
-    from weasyprint import HTML
-
     html = render_html(comp, variant="print", charts=charts)
     fetcher = AssetFetcher()
     with _weasy_warnings() as caught:
-        document = HTML(string=html, base_url=_assets_dir().as_uri() + "/", url_fetcher=fetcher).render()
-        data = document.write_pdf(
-            pdf_identifier=f"jiance-{comp.issue_id}-{comp.edition}".encode(),
-            uncompressed_pdf=False,
-            custom_metadata=True,
-        )
+        document = _layout(html, fetcher)
+        data = _write(document, comp)
     return PdfResult(data=data, pages=len(document.pages), blocked=fetcher.blocked, warnings=caught.messages)
 
 

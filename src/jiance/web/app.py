@@ -27,7 +27,7 @@ from jiance.web.deps import Ctx, LoginRequired, login_redirect, public
 from jiance.web.security import SecurityHeaders
 from jiance.workspace import store_path
 
-__all__ = ["HTMX_PATH", "create_app", "templates"]
+__all__ = ["HTMX_PATH", "app_from_environment", "create_app", "templates"]
 
 HTMX_PATH = Path(sys.prefix) / "share" / "jiance" / "htmx.min.js"
 """Where ``scripts/fetch-web-assets.sh`` puts htmx (pinned version and hash) during ``make`` bootstrap."""
@@ -117,3 +117,12 @@ def create_app(workspace: Path, settings: Settings | None = None) -> FastAPI:
         return "ok"
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of ``$JIANCE_WORKSPACE``: what each uvicorn worker process builds (``jiance serve
+    --workers N`` runs uvicorn with ``factory=True``; sessions, login limits and the store are shared
+    through the workspace's SQLite file, so the workers need nothing else in common)."""
+    from jiance.workspace import resolve_workspace
+
+    return create_app(resolve_workspace(None))
