@@ -12,7 +12,13 @@ from benchmarks import bench_web, harness
 def test_concurrent_editors_lose_no_edit_while_collection_writes() -> None:
     result = bench_web.run_load(4, 2, collect=True)
     assert result.errors == [] and result.lost == []
-    assert result.edits == 8 and set(result.latencies) == {"inbox", "search", "issue builder", "article", "save edit"}
+    assert result.edits == 8 and set(result.latencies) == {
+        "inbox",
+        "search",
+        "issue builder",
+        "article",
+        "save edit",
+    }
 
 
 @pytest.mark.slow
