@@ -8,21 +8,27 @@ p50/p95/max latency per request kind, errors (must be zero), and the check that 
 item ends with its editor's last title and every save left an audit row). The peer is the same load with
 no collection running, measured in the same run: the ratio says what the concurrent writer costs.
 
-``JIANCE_BENCH_WEB_EDITORS`` (default 50) and ``JIANCE_BENCH_WEB_ROUNDS`` (default 6) size it; each editor
+The server runs as ``jiance serve --workers N`` (``JIANCE_BENCH_WEB_WORKERS``, default one per core) and the
+collection in a process of its own, as they are deployed. ``JIANCE_BENCH_WEB_EDITORS`` (default 50) and ``JIANCE_BENCH_WEB_ROUNDS`` (default 6) size it; each editor
 pauses ``JIANCE_BENCH_WEB_THINK_S`` (default 1.0, uniform between half and one and a half times it) between
 requests, as a person reading a page does; 0 turns the run into a closed-loop stress test.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import random
 import re
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,8 +151,9 @@ def _guarded(*args: Any) -> None:
             result.errors.append(f"editor{args[1]:02d} crashed: {type(exc).__name__}: {exc}")
 
 
-def _collect_loop(workspace: Path, stop: threading.Event, result: LoadResult) -> None:
-    """Collect a loopback site of sample articles again and again until the editors are done."""
+def _collect_process(workspace: str, stop: Any, collected: Any) -> None:
+    """A collection run in a process of its own (as ``jiance watch`` runs beside ``jiance serve``):
+    a loopback site of sample articles collected again and again, 30 new texts a pass, until told to stop."""
     from jiance.samples.site import SampleSite, serve_site
     from jiance.settings import load_settings
     from jiance.sources.collect import collect_all
@@ -154,20 +161,54 @@ def _collect_loop(workspace: Path, stop: threading.Event, result: LoadResult) ->
     from jiance.sources.http import Fetcher, FetchPolicy
     from jiance.workspace import open_store
 
-    settings = load_settings(workspace)
+    settings = load_settings(Path(workspace))
     generation = 0
     while not stop.is_set():
         site = SampleSite(30 * (generation + 1), per_list=10)  # numbered: each pass brings 30 new texts
         with (
             serve_site(site) as base,
             Fetcher(FetchPolicy(per_host_delay_s=0.0)) as fetcher,
-            open_store(workspace, settings) as store,
+            open_store(Path(workspace), settings) as store,
         ):
             config = SourceConfig(name=f"压测源{generation}", kind="page", url=f"{base}/list/0.html", links="ul.list a",
                                   next="a.next", max_pages=site.lists, allow_private=True)  # fmt: skip
             for report in collect_all([config], fetcher, store, settings):
-                result.collected += report.new
+                with collected.get_lock():
+                    collected.value += report.new
         generation += 1
+
+
+@contextmanager
+def _served(workspace: Path, workers: int) -> Iterator[str]:
+    """The app: in this process (``workers`` 0, for tests) or as ``jiance serve --workers N``, the way it
+    is deployed, in processes of its own."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.web.live import free_port, live_server
+
+    if workers == 0:
+        with live_server(workspace) as base:
+            yield base
+        return
+    port = free_port()
+    command = [sys.executable, "-m", "jiance.cli", "serve", "--workers", str(workers), "--port", str(port),
+               "--workspace", str(workspace)]  # fmt: skip
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("jiance serve did not start")
+            time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def _check_edits(
@@ -190,19 +231,20 @@ def _check_edits(
         result.lost.append(f"{result.edits} saves but {audited} audit rows")
 
 
-def run_load(editors: int, rounds: int, *, collect: bool, think_s: float = 0.0) -> LoadResult:
+def run_load(
+    editors: int, rounds: int, *, collect: bool, think_s: float = 0.0, workers: int = 0
+) -> LoadResult:
     """One load run on a fresh workspace (the peer run gets its own, so both start from the same state)."""
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from tests.web.live import live_server
-
     with tempfile.TemporaryDirectory() as tmp:
         workspace, issue_id, article_ids = web_workspace(Path(tmp), editors)
         result = LoadResult()
-        lock, stop = threading.Lock(), threading.Event()
-        with live_server(workspace) as base:
-            collector = threading.Thread(target=_collect_loop, args=(workspace, stop, result), daemon=True)
+        lock = threading.Lock()
+        spawn = multiprocessing.get_context("spawn")
+        stop, collected = spawn.Event(), spawn.Value("i", 0)
+        collector = spawn.Process(
+            target=_collect_process, args=(str(workspace), stop, collected), daemon=True
+        )
+        with _served(workspace, workers) as base:
             if collect:
                 collector.start()
             threads = [
@@ -220,6 +262,7 @@ def run_load(editors: int, rounds: int, *, collect: bool, think_s: float = 0.0) 
             stop.set()
             if collect:
                 collector.join(timeout=120)
+        result.collected = int(collected.value)
         _check_edits(workspace, issue_id, article_ids, rounds, result)
     return result
 
@@ -245,10 +288,13 @@ def _rows(loaded: LoadResult, quiet: LoadResult) -> list[dict[str, Any]]:
 def main() -> None:
     editors = int(os.environ.get("JIANCE_BENCH_WEB_EDITORS", "50"))
     rounds = int(os.environ.get("JIANCE_BENCH_WEB_ROUNDS", "6"))
-    quiet = run_load(editors, rounds, collect=False)
-    loaded = run_load(editors, rounds, collect=True)
+    think = float(os.environ.get("JIANCE_BENCH_WEB_THINK_S", "1.0"))
+    workers = int(os.environ.get("JIANCE_BENCH_WEB_WORKERS", str(os.cpu_count() or 1)))
+    quiet = run_load(editors, rounds, collect=False, think_s=think, workers=workers)
+    loaded = run_load(editors, rounds, collect=True, think_s=think, workers=workers)
     title = (
-        f"web app: {editors} editors × {rounds} rounds on loopback while a collection run writes (2 cores)"
+        f"web app (jiance serve --workers {workers}): {editors} editors × {rounds} rounds, think time {think:g} s,"
+        f" on loopback while a collection process writes ({os.cpu_count()} cores)"
     )
     rows = _rows(loaded, quiet)
     rows.append({

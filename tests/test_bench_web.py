@@ -29,7 +29,8 @@ def test_the_benchmark_prints_its_table(
     monkeypatch.setenv("JIANCE_BENCH_WEB_EDITORS", "3")
     monkeypatch.setenv("JIANCE_BENCH_WEB_ROUNDS", "1")
     monkeypatch.setenv("JIANCE_BENCH_WEB_THINK_S", "0")
+    monkeypatch.setenv("JIANCE_BENCH_WEB_WORKERS", "1")
     bench_web.main()
     out = capsys.readouterr().out
-    assert "web app: 3 editors" in out and "lost 0" in out and "errors 0 / 0" in out
+    assert "3 editors" in out and "lost 0" in out and "errors 0 / 0" in out
     assert (tmp_path / "results.jsonl").read_text(encoding="utf-8").count("\n") == 6

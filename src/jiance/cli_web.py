@@ -54,12 +54,11 @@ def user_add(
 
 @user_app.command("list")
 def user_list(workspace: WorkspaceOption = None) -> None:
-    """Every active user and their role."""
+    """Every active user: name, role and a client's editions, tab-separated (for scripts)."""
     with _errors(), _store(workspace) as (_, _, store):
         users = accounts.list_users(store)
     for user in users:
-        editions = f"  editions: {', '.join(user.editions)}" if user.editions else ""
-        out.print(f"{user.name}\t{user.role}{editions}", markup=False)
+        sys.stdout.write("\t".join([user.name, user.role, ",".join(user.editions)]).rstrip("\t") + "\n")
     if not users:
         err.print("no users yet: jiance user add NAME --role admin")
 

@@ -33,6 +33,10 @@ def _is_htmx(ctx: Ctx) -> bool:
     return ctx.request.headers.get("hx-request") == "true"
 
 
+PAGE_SIZE = 50
+"""Stories per inbox page: an editor works the top of the pile; "显示更多" adds the next 50."""
+
+
 def _number(text: str | None) -> int | None:
     return int(text) if text and text.strip().isdigit() else None
 
@@ -48,12 +52,14 @@ def _data(ctx: Ctx) -> dict[str, Any]:
     """What the page and its card list show, from the request's query parameters."""
     params = dict(ctx.request.query_params)
     choice = inbox.current_issue(ctx.store, _number(params.get("issue")))
-    view = inbox.inbox_view(ctx.store, _filters(params))
+    limit = min(_number(params.get("limit")) or PAGE_SIZE, 10 * PAGE_SIZE)
+    view = inbox.inbox_view(ctx.store, _filters(params), limit=limit)
     kept = {k: v for k, v in params.items() if k in _FILTER_FIELDS and v}
     if choice.current is not None:
         kept["issue"] = str(choice.current.id)
+    more = urlencode({**kept, "limit": str(limit + PAGE_SIZE)}) if view.total > len(view.stories) else None
     return {"view": view, "stories": view.stories, "choice": choice, "params": params, "notice": {},
-            "done": None, "snooze_days": SNOOZE_DAYS, "back": urlencode(kept)}  # fmt: skip
+            "done": None, "snooze_days": SNOOZE_DAYS, "back": urlencode(kept), "more": more}  # fmt: skip
 
 
 @router.get("/inbox", include_in_schema=False)
