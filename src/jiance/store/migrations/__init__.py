@@ -14,6 +14,7 @@ from jiance.store.migrations import (
     sqlite_0003_collection,
     sqlite_0004_publishing,
     sqlite_0005_accounts,
+    sqlite_0006_distribution,
 )
 
 __all__ = ["SQLITE_MIGRATIONS", "Migration"]
@@ -34,4 +35,5 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "collection", sqlite_0003_collection.SQL),
     Migration(4, "publishing", sqlite_0004_publishing.SQL),
     Migration(5, "accounts", sqlite_0005_accounts.SQL),
+    Migration(6, "distribution", sqlite_0006_distribution.SQL),
 )
