@@ -24,7 +24,15 @@ from jiance.records import Article
 from jiance.store.base import Store
 from jiance.store.issues import BuildRow, issues_for
 
-__all__ = ["FORMATS", "BuildOutput", "BuildReport", "build_issue", "compose_for_edition", "parse_formats"]
+__all__ = [
+    "FORMATS",
+    "BuildOutput",
+    "BuildReport",
+    "build_issue",
+    "compose_for_edition",
+    "parse_formats",
+    "rendered_charts",
+]
 
 FORMATS: tuple[str, ...] = ("pdf", "html", "docx", "md")
 _SLUG_RE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -134,7 +142,9 @@ def _stem(comp: Composition) -> str:
     return _SLUG_RE.sub("-", f"{day}-{comp.edition}").strip("-") or f"issue-{comp.issue_id}"
 
 
-def _rendered_charts(comp: Composition) -> list[RenderedChart]:
+def rendered_charts(comp: Composition) -> list[RenderedChart]:
+    """The composition's charts as the HTML and PDF embed them (SVG, the edition's colour, captions
+    printed as text beside them); the web preview uses the same, so preview and build cannot drift."""
     from jiance.publish.charts import chart_svg
 
     color = comp.branding.primary
@@ -166,7 +176,7 @@ def _render(comp: Composition, fmt: str, out: Path, report: BuildReport) -> list
     if fmt == "pdf":
         from jiance.publish.pdf import check_pdf, render_pdf
 
-        result = render_pdf(comp, charts=_rendered_charts(comp))
+        result = render_pdf(comp, charts=rendered_charts(comp))
         report.problems += check_pdf(result.data, comp).problems
         report.notes += [f"PDF: {w}" for w in result.warnings]
         report.notes += [f"PDF: refused to fetch {u}" for u in result.blocked]
@@ -175,7 +185,7 @@ def _render(comp: Composition, fmt: str, out: Path, report: BuildReport) -> list
     if fmt == "html":
         from jiance.publish.html import render_email_html, render_html
 
-        charts = _rendered_charts(comp)
+        charts = rendered_charts(comp)
         web, email = out / f"{stem}.html", out / f"{stem}.email.html"
         return [
             BuildOutput("html", web, _write(web, render_html(comp, variant="web", charts=charts).encode())),

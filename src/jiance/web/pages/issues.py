@@ -30,9 +30,9 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from jiance.errors import NotFoundError, PublishError
-from jiance.publish.build import BuildReport, build_issue, compose_for_edition, parse_formats
+from jiance.publish.build import BuildReport, build_issue, compose_for_edition, parse_formats, rendered_charts
 from jiance.publish.editions import DEFAULT_EDITION, EDITIONS_FILE, Edition, edition_named, load_editions
-from jiance.publish.html import RenderedChart, render_html
+from jiance.publish.html import render_html
 from jiance.publish.issues import (
     get_issue,
     list_issues,
@@ -195,10 +195,12 @@ def _build_root(ctx: Ctx) -> Path:
 
 
 def _build_dir(ctx: Ctx, issue_id: int, edition: str) -> Path:
-    """``builds/<issue>/<edition>``; an edition name that is not one plain folder name is refused."""
-    folder = _build_root(ctx) / str(issue_id)
-    out = (folder / edition).resolve()
-    if out.parent != folder:
+    """``builds/<issue>/<edition>`` (the folder the API builds into too); an edition name that is not one
+    plain folder name is refused rather than rewritten, so an editor sees the mistake."""
+    from jiance.catalog import web_build_dir
+
+    out = web_build_dir(ctx.workspace, issue_id, edition).resolve()
+    if out.name != edition or out.parent != _build_root(ctx) / str(issue_id):
         raise PublishError(f"edition name {edition!r} cannot be a folder name", where=EDITIONS_FILE)
     return out
 
@@ -226,14 +228,6 @@ def _build_file(ctx: Ctx, row: BuildRow) -> Path:
     return path
 
 
-def _charts(comp: Composition) -> list[RenderedChart]:
-    """The composition's charts drawn as a build draws them (same colour, captions in the HTML)."""
-    from jiance.publish.charts import chart_svg
-
-    color = comp.branding.primary
-    return [RenderedChart(spec.title, chart_svg(spec, color=color, captions=False)) for spec in comp.charts]
-
-
 def _pdf_inline(comp: Composition) -> Response:
     """The edition laid out as the build would, shown in the browser's PDF viewer, recorded nowhere."""
     from jiance.publish.pdf import render_pdf
@@ -243,7 +237,7 @@ def _pdf_inline(comp: Composition) -> Response:
         "content-security-policy": PDF_PREVIEW_CSP,
         "content-disposition": f"inline; filename*=utf-8''{name}",
     }
-    data = render_pdf(comp, charts=_charts(comp)).data
+    data = render_pdf(comp, charts=rendered_charts(comp)).data
     return Response(data, media_type="application/pdf", headers=headers)
 
 
@@ -494,7 +488,7 @@ def issue_preview(
     comp = compose_for_edition(ctx.store, issue.id, _readable_edition(ctx, edition))
     if fmt == "pdf":
         return _pdf_inline(comp)
-    html = render_html(comp, variant="web", charts=_charts(comp))
+    html = render_html(comp, variant="web", charts=rendered_charts(comp))
     return HTMLResponse(html, headers={"content-security-policy": PREVIEW_CSP})
 
 
