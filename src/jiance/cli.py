@@ -480,15 +480,22 @@ def watch(
     raise typer.Exit(code)
 
 
+from jiance.cli_alerts import alerts_app  # noqa: E402 - alert rules
 from jiance.cli_issue import build, issue_app  # noqa: E402 - the publishing commands, registered here
+from jiance.cli_send import outbox_app, send  # noqa: E402 - distribution: send an edition, the outbox
+from jiance.cli_trends import trends_app  # noqa: E402 - bursts, threads, figure series
 from jiance.cli_web import mcp, serve, token_app, user_app  # noqa: E402 - the web app and its accounts
 
 app.add_typer(issue_app, name="issue")
 app.command("build")(build)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(alerts_app, name="alerts")
+app.add_typer(trends_app, name="trends")
 app.command("serve")(serve)
 app.command("mcp")(mcp)
+app.command("send")(send)
+app.add_typer(outbox_app, name="outbox")
 
 
 def main() -> None:  # pragma: no cover - console entry point
