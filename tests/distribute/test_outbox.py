@@ -237,8 +237,9 @@ def test_a_part_that_failed_is_retried_alone_the_others_are_not_resent(store: SQ
     """An IM message of three parts whose second post meets an outage: the retry from the outbox sends
     parts 2 and 3 only, so the receiver accepts every part exactly once (the channel records parts_sent in
     the message and the outbox stores it with the failure)."""
-    from jiance.distribute.im import WebhookChannel
     from tests.distribute.receivers import HTTPReceiver
+
+    from jiance.distribute.im import WebhookChannel
 
     receiver = HTTPReceiver().start()
     try:

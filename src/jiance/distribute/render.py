@@ -29,6 +29,7 @@ __all__ = [
     "email_subject",
     "im_message",
     "im_parts",
+    "pack_texts",
     "plain_text",
     "utf8_len",
 ]
@@ -269,6 +270,21 @@ def im_parts(comp: Composition, limit_bytes: int, *, fmt: ImFormat = "markdown")
         room = limit_bytes - utf8_len(_header(10**digits - 1, 10**digits - 1))
         if room < 16:
             raise ConfigError(f"a chat message limit of {limit_bytes} bytes leaves no room for text")
+        parts = _pack(blocks, room)
+        if len(str(len(parts))) <= digits:
+            return [_header(i, len(parts)) + part for i, part in enumerate(parts, 1)]
+        digits = len(str(len(parts)))
+
+
+def pack_texts(texts: list[str], limit_bytes: int) -> list[str]:
+    """Free-standing texts (an alert's stories) packed into chat messages of at most ``limit_bytes``,
+    never splitting a text that fits one message, headed （i/n） like an edition's parts."""
+    blocks = [[t] for t in texts if t.strip()]
+    if not blocks:
+        return []
+    digits = 1
+    while True:
+        room = limit_bytes - utf8_len(_header(10**digits - 1, 10**digits - 1))
         parts = _pack(blocks, room)
         if len(str(len(parts))) <= digits:
             return [_header(i, len(parts)) + part for i, part in enumerate(parts, 1)]

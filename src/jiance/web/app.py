@@ -106,9 +106,9 @@ def create_app(workspace: Path, settings: Settings | None = None) -> FastAPI:
     _install_handlers(app)
     app.mount("/static", _Static(directory=str(resources.files("jiance.web") / "static")), name="static")
     from jiance.web import api
-    from jiance.web.pages import admin, articles, auth, figures, inbox, issues, search, sources
+    from jiance.web.pages import admin, articles, auth, figures, inbox, issues, search, sources, trends
 
-    for module in (auth, inbox, articles, issues, search, figures, sources, admin):
+    for module in (auth, inbox, articles, issues, search, figures, sources, admin, trends):
         app.include_router(module.router)
     app.include_router(api.router, prefix="/api")
 
