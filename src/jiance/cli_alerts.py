@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from jiance.alerts import ALERTS_FILE, AlertRule, dry_run, evaluate, load_alerts
+from jiance.alerts import ALERTS_FILE, AlertRule, dry_run, load_alerts
 from jiance.cli_base import WorkspaceOption, _errors, _store, out
 from jiance.errors import ConfigError
 
@@ -94,15 +94,11 @@ def alerts_run(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Evaluate every rule once: record new hits, enqueue the messages now allowed, deliver what is due."""
-    from jiance.distribute.outbox import deliver_due
-    from jiance.distribute.recipients import RECIPIENTS_FILE, load_recipients
-    from jiance.distribute.send import workspace_channels
+    from jiance.distribute.cycle import run_cycle
 
     with _errors(), _store(workspace) as (path, settings, store):
-        config = load_recipients(path / RECIPIENTS_FILE)
-        bots = {name: bot.type for name, bot in config.bots.items()}
-        batches = evaluate(store, _rules(path), now=_now(now), bots=bots)
-        delivered = deliver_due(store, workspace_channels(path, settings, config))
-    for b in batches:
+        _rules(path)  # no rules is a mistake worth saying here (the watch loop just skips them)
+        report = run_cycle(store, path, settings, now=_now(now))
+    for b in report.batches:
         out.print(f"{b.status:10} {b.rule}: {len(b.hits)} new, {b.sent} enqueued", markup=False)
-    out.print(f"outbox: {len(delivered.deliveries)} delivered or tried", markup=False)
+    out.print(f"outbox: {len(report.deliveries)} delivered or tried", markup=False)

@@ -434,5 +434,15 @@ def watch_workspace(
                     return None  # paused by an editor in the web app since the watch started
                 return collect_source(config, fetcher, store, settings, should_stop=stop.should_stop)
 
-        watcher = Watcher(jobs_from_sources(configs, run), on_event=on_event, grace_s=grace_s)
+        def cycle(stop: StopToken) -> object:
+            from jiance.distribute.cycle import run_cycle
+
+            with open_store(workspace, settings) as store:
+                return run_cycle(store, workspace, settings)
+
+        from jiance.distribute.cycle import CYCLE_SCHEDULE
+
+        jobs = jobs_from_sources(configs, run)
+        jobs.append(Job("alerts + outbox", parse_schedule(CYCLE_SCHEDULE), cycle))  # digests, retries
+        watcher = Watcher(jobs, on_event=on_event, grace_s=grace_s)
         return run_with_signals(watcher)
