@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from jiance.distribute.base import Message, MessageKind
 from jiance.errors import ConfigError
 from jiance.records import Article
-from jiance.stages.tags import Tag, Taxonomy, _tag_from, tags_of
+from jiance.stages.tags import Tag, Taxonomy, _tag_from, folded_texts, rule_tags_on
 from jiance.store.alerts import HitRow, SQLiteAlerts, alerts_for
 from jiance.store.base import Store
 from jiance.store.search import query_terms
@@ -358,6 +358,7 @@ class _Corpus:
         self.order = {article_id: n for n, article_id in enumerate(self.rows)}  # storage order
         self._since: dict[str, set[str]] = {}
         self._articles: dict[str, Article] = {}
+        self._texts: dict[str, tuple[str, str]] = {}
         self._searched: dict[str, set[str]] = {}
         ids = list(self.rows)
         self.groups: dict[str, str] = {
@@ -380,6 +381,14 @@ class _Corpus:
         if query not in self._searched:
             self._searched[query] = set(self.store.search_ids(query)) & self.rows.keys()
         return self._searched[query]
+
+    def texts(self, ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """Folded (title, body) of each article, folded once for all the rules of the run."""
+        missing = [i for i in ids if i not in self._texts]
+        if missing:
+            for article_id, article in self.alerts.articles(missing).items():  # not kept: texts only
+                self._texts[article_id] = folded_texts(article)
+        return self._texts
 
     def articles(self, ids: Iterable[str]) -> dict[str, Article]:
         missing = [i for i in ids if i not in self._articles]
@@ -430,11 +439,11 @@ def _prefilter(tag: Tag, corpus: _Corpus, ids: set[str]) -> set[str]:
 def _rule_reasons(rule: AlertRule, corpus: _Corpus, ids: set[str]) -> dict[str, str]:
     tag = cast(Tag, rule.tag)
     maybe = _prefilter(tag, corpus, ids)
-    articles = corpus.articles(maybe)
+    texts = corpus.texts(maybe)
     taxonomy = Taxonomy([tag], source=rule.name)
     found = {}
     for article_id in maybe:
-        matches = tags_of(articles[article_id], taxonomy)
+        matches = rule_tags_on(*texts[article_id], taxonomy)  # rules only: no statistical guess in an alert
         if matches:
             found[article_id] = f"rule {matches[0].rule} (score {matches[0].score:g})"
     return found

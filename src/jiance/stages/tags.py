@@ -32,9 +32,11 @@ __all__ = [
     "Word",
     "WordGroup",
     "explain",
+    "folded_texts",
     "learn_profiles",
     "load_taxonomy",
     "parse_taxonomy",
+    "rule_tags_on",
     "score_tags",
     "tags_of",
 ]
@@ -222,8 +224,18 @@ def _rule_match(tag: Tag, title: str, body: str) -> tuple[float, list[tuple[Word
     return _score(list(unique.values())), matched
 
 
+def folded_texts(article: Article) -> tuple[str, str]:
+    """The (title, body) the rules are matched on, folded once: a caller matching many rules against one
+    article (alerts) folds it once and calls :func:`rule_tags_on` per rule."""
+    return _texts(article)
+
+
 def _rule_tags(article: Article, taxonomy: Taxonomy) -> list[TagMatch]:
-    title, body = _texts(article)
+    return rule_tags_on(*_texts(article), taxonomy)
+
+
+def rule_tags_on(title: str, body: str, taxonomy: Taxonomy) -> list[TagMatch]:
+    """Rule matches only (no statistical fallback), on an already folded title and body, best first."""
     result = []
     for tag in taxonomy.tags:
         score, matched = _rule_match(tag, title, body)
@@ -241,6 +253,8 @@ def _bigrams(text: str) -> Counter[str]:
 
 def _statistical_tags(article: Article, taxonomy: Taxonomy) -> list[TagMatch]:
     """Tags whose learnt profile the article's terms resemble most (at most two, each over a floor)."""
+    if not any(tag.profile for tag in taxonomy.tags):
+        return []  # nothing learnt: do not count the bigrams of a whole article for nothing
     title, body = _texts(article)
     terms = _bigrams(title) + _bigrams(title) + _bigrams(body)
     total = sum(terms.values()) or 1
