@@ -48,15 +48,6 @@ class SeriesPoint:
     sentence: str
 
 
-def _date(stored: StoredArticle) -> str | None:
-    article = stored.article
-    if article.issue and article.issue.date:
-        return article.issue.date
-    if article.published_at:
-        return article.published_at[:10]
-    return (stored.created_at or "")[:10] or None
-
-
 def _matches(record: dict[str, Any], needle: str | None, field: str | None) -> bool:
     if not needle:
         return True
@@ -106,7 +97,7 @@ def search_figures(
             continue
         found.append(
             FigureHit(
-                stored.id, stored.article.title, _date(stored), str(record.get("raw") or ""), record.get("value"),
+                stored.id, stored.article.title, stored.date(), str(record.get("raw") or ""), record.get("value"),
                 record.get("unit"), str(record.get("kind") or ""), record.get("subject"), record.get("entity"),
                 record.get("period"), str(record.get("sentence") or ""),
             )

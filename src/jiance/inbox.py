@@ -304,15 +304,6 @@ def _summary(stored: StoredArticle, results: dict[str, Any]) -> str:
     return first[:_SUMMARY_FALLBACK_CHARS] + ("…" if len(first) > _SUMMARY_FALLBACK_CHARS else "")
 
 
-def _date(stored: StoredArticle) -> str | None:
-    article = stored.article
-    if article.issue and article.issue.date:
-        return article.issue.date
-    if article.published_at:
-        return article.published_at[:10]
-    return (stored.created_at or "")[:10] or None
-
-
 # -- reading the inbox -----------------------------------------------------------------------------------
 
 
@@ -336,7 +327,7 @@ def _member(stored: StoredArticle, results: dict[str, Any], snoozed_until: str |
         url=safe_url(stored.article.provenance.url),
         document_path=stored.document_path or stored.article.provenance.path,
         first_seen=stored.created_at,
-        date=_date(stored),
+        date=stored.date(),
         column=hint.column if hint else stored.article.section,
         tags=_tags(results),
         entities=[str(e["name"]) for e in entities],

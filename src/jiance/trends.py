@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from jiance.errors import ConfigError
-from jiance.figures_index import SeriesPoint, _date, figure_series
+from jiance.figures_index import SeriesPoint, figure_series
 from jiance.stages.keywords import keywords
 from jiance.store.base import Store, StoredArticle
 from jiance.store.issues import issues_for
@@ -102,7 +102,7 @@ def _dated(store: Store, first: date, last: date) -> list[tuple[date, StoredArti
     """Stored articles dated within [first, last]."""
     found = []
     for stored in store.articles():
-        day = _parse_day(_date(stored))
+        day = _parse_day(stored.date())
         if day is not None and first <= day <= last:
             found.append((day, stored))
     return found
@@ -321,7 +321,7 @@ def _placements(store: Store) -> dict[str, list[ThreadEntry]]:
             stored = store.get_article(item.article_id)
             title = str(item.overrides.get("title") or stored.article.title)
             placed[item.article_id].append(
-                ThreadEntry(issue.id, issue.title, issue.number, issue.date or _date(stored), item.article_id, title)
+                ThreadEntry(issue.id, issue.title, issue.number, issue.date or stored.date(), item.article_id, title)
             )  # fmt: skip
     return placed
 

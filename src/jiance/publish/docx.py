@@ -51,6 +51,7 @@ __all__ = [
     "HEADING_FONT",
     "SOURCE_STYLE",
     "render_docx",
+    "stable_zip",
 ]
 
 EXPERT_LABEL = "专家观点"
@@ -603,8 +604,9 @@ def _core_properties(document: Any, composition: Composition) -> None:
     props.comments = ""
 
 
-def _stable_zip(data: bytes) -> bytes:
-    """The same archive with fixed member timestamps, so the same composition gives the same bytes."""
+def stable_zip(data: bytes) -> bytes:
+    """The same archive with fixed member timestamps, so the same input gives the same bytes (a DOCX
+    built twice from one composition, or a sample rendered twice, hashes the same)."""
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
@@ -635,4 +637,4 @@ def render_docx(composition: Composition, *, charts: Mapping[int, bytes] | None 
     _core_properties(document, composition)
     buffer = io.BytesIO()
     document.save(buffer)
-    return _stable_zip(buffer.getvalue())
+    return stable_zip(buffer.getvalue())

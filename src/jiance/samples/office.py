@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import io
-import zipfile
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +18,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
+from jiance.publish.docx import stable_zip
 from jiance.samples.corpus import EXPERT_LABEL, Sample, expert_title
 from jiance.samples.layouts import format_date
 
@@ -114,22 +114,10 @@ def render_docx(sample: Sample) -> bytes:
     document.core_properties.last_printed = _FIXED_TIME
     buffer = io.BytesIO()
     document.save(buffer)
-    return _stable_zip(buffer.getvalue())
+    return stable_zip(buffer.getvalue())
 
 
 _FIXED_TIME = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def _stable_zip(data: bytes) -> bytes:
-    """The same zip with fixed member timestamps, so the same sample always gives the same bytes."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(fixed, source.read(info.filename))
-    return out.getvalue()
 
 
 def _html_article(article: dict[str, Any]) -> list[str]:

@@ -56,6 +56,16 @@ class StoredArticle:
     created_at: str | None = None
     document_path: str | None = None
 
+    def date(self) -> str | None:
+        """The day the article speaks for (ISO): its issue's date, else its publication date, else the day
+        it was stored. Series, trends and the inbox all date articles this one way."""
+        article = self.article
+        if article.issue and article.issue.date:
+            return article.issue.date
+        if article.published_at:
+            return article.published_at[:10]
+        return (self.created_at or "")[:10] or None
+
     def to_record(self) -> dict[str, Any]:
         """``Article.to_record(with_id=True)`` plus ``document_id``; ``source.path`` names the stored file."""
         record = self.article.to_record(with_id=True)
