@@ -268,3 +268,15 @@ def test_cli_bursts_threads_and_series(tmp_path: Path) -> None:
 def _doc(articles: list[Article]) -> tuple[Document, bytes, list[Article]]:
     raw = "\n".join(a.id for a in articles).encode()
     return Document(hashlib.sha256(raw).hexdigest(), None, "text/plain", len(raw), "imported"), raw, articles
+
+
+def test_the_week_s_bursts_are_added_to_an_issue_s_highlights(store: SQLiteStore) -> None:
+    from jiance.publish.issues import get_issue, set_highlights, with_trend_highlights
+
+    issue = new_issue(store, "信息产业监测", date=WEEK_END.isoformat())
+    set_highlights(store, issue.id, ["编辑写的第一条"])
+    lines = with_trend_highlights(store, get_issue(store, issue.id))
+    assert lines[0] == "编辑写的第一条" and any("卫星互联网" in line for line in lines[1:])
+    assert lines[1:] == burst_highlights(store, WEEK_END)[: len(lines) - 1]
+    set_highlights(store, issue.id, lines)
+    assert with_trend_highlights(store, get_issue(store, issue.id)) == lines  # nothing added twice

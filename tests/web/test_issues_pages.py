@@ -432,3 +432,19 @@ def test_a_client_sees_only_published_issues_and_its_own_editions(
     assert preview.status_code == 200 and "运营竞争" in preview.text and "产业环境" in preview.text
     assert client.get(f"/issues/{draft}/preview", params={"edition": "carrier"}).status_code == 404
     assert client.get(f"/issues/{issue_id}").status_code == 403
+
+
+def test_the_trends_button_appends_the_week_s_bursts(client_as: ClientAs, web_workspace: Path) -> None:
+    from jiance.publish.issues import with_trend_highlights
+
+    issue_id = _issue(web_workspace)
+    client, csrf = client_as("editor")
+    client.post(
+        f"/issues/{issue_id}/highlights", data={"text": "第一条", "action": "save", "csrf_token": csrf}
+    )
+    with open_store(web_workspace) as store:
+        expected = with_trend_highlights(store, get_issue(store, issue_id))
+    response = client.post(f"/issues/{issue_id}/highlights", data={"action": "trends", "csrf_token": csrf})
+    assert response.status_code == 200 and "加入本周趋势" in client.get(f"/issues/{issue_id}").text
+    with open_store(web_workspace) as store:
+        assert get_issue(store, issue_id).highlights == expected and expected[0] == "第一条"

@@ -38,6 +38,7 @@ __all__ = [
     "set_key_figures",
     "suggest_highlights",
     "suggest_key_figures",
+    "with_trend_highlights",
 ]
 
 DEFAULT_SECTIONS: tuple[str, ...] = ("产业环境", "运营竞争", "技术情报", "企业情报", "海外借鉴")
@@ -223,6 +224,21 @@ def suggest_highlights(store: Store, issue: Issue, *, per_section: int = 1) -> l
         taken[item.section] = taken.get(item.section, 0) + 1
         lines.append(str(item.overrides.get("title") or stored.article.title))
     return lines
+
+
+def with_trend_highlights(store: Store, issue: Issue) -> list[str]:
+    """The issue's 本期要点 followed by the week's term and entity bursts (:mod:`jiance.trends`) that are not
+    among them yet, the week ending on the issue's date (today for an undated issue)."""
+    from datetime import date
+
+    from jiance.trends import burst_highlights
+
+    try:
+        day = date.fromisoformat(issue.date) if issue.date else date.today()
+    except ValueError:
+        day = date.today()
+    lines = list(issue.highlights)
+    return lines + [line for line in burst_highlights(store, day) if line not in lines]
 
 
 def _figure_score(record: dict[str, Any]) -> float:

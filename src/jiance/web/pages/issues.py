@@ -44,6 +44,7 @@ from jiance.publish.issues import (
     set_key_figures,
     suggest_highlights,
     suggest_key_figures,
+    with_trend_highlights,
 )
 from jiance.publish.model import Composition, Issue, IssueItem, KeyFigure
 from jiance.records import EXPERT_OPINION
@@ -423,11 +424,16 @@ async def issue_highlights(
     ctx: Editor,
     issue_id: int,
     text: Annotated[str, Form()] = "",
-    action: Annotated[Literal["save", "suggest"], Form()] = "save",
+    action: Annotated[Literal["save", "suggest", "trends"], Form()] = "save",
 ) -> Response:
     with ctx.store.transaction():
         issue = get_issue(ctx.store, issue_id)
-        lines = suggest_highlights(ctx.store, issue) if action == "suggest" else text.splitlines()
+        if action == "suggest":
+            lines = suggest_highlights(ctx.store, issue)
+        elif action == "trends":
+            lines = with_trend_highlights(ctx.store, issue)
+        else:
+            lines = text.splitlines()
         set_highlights(ctx.store, issue_id, lines)
         after = get_issue(ctx.store, issue_id).highlights
         ctx.audit("issue.highlights", _target(issue_id), before=issue.highlights, after=after)
