@@ -87,13 +87,20 @@ def _free_port() -> int:
 class SMTPReceiver:
     """An SMTP server on 127.0.0.1 that records what it accepts; ``users`` turns AUTH on (required)."""
 
-    def __init__(self, users: dict[str, str] | None = None) -> None:
+    def __init__(self, users: dict[str, str] | None = None, *, tls: Any = None) -> None:
+        """``tls`` (an ssl.SSLContext with a certificate) offers STARTTLS and requires it."""
         self.received: list[Received] = []
         self.refuse: dict[str, str] = {}
         self.users = users
         kwargs: dict[str, Any] = {}
         if users is not None:
-            kwargs = {"authenticator": self._authenticate, "auth_required": True, "auth_require_tls": False}
+            kwargs = {
+                "authenticator": self._authenticate,
+                "auth_required": True,
+                "auth_require_tls": tls is not None,
+            }
+        if tls is not None:
+            kwargs.update(tls_context=tls, require_starttls=True)
         # aiosmtpd's start() connects to its own port to check it is up, so port 0 cannot be used
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=_free_port(), **kwargs)
 

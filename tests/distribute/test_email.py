@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from jiance.distribute.base import ChannelError
+from jiance.distribute.base import ChannelError, Message
 from jiance.distribute.email import SMTPChannel, message_id, smtp_from_settings
 from jiance.distribute.render import email_message
 from jiance.errors import ConfigError
@@ -197,3 +197,40 @@ def test_bad_smtp_table_names_the_key(table: dict[str, object], key: str) -> Non
 def test_missing_smtp_table() -> None:
     with pytest.raises(ConfigError, match=r"\[smtp\]"):
         smtp_from_settings(Settings())
+
+
+def test_starttls_with_a_private_ca_then_auth(tmp_path: Path) -> None:
+    """A relay with its own certificate: STARTTLS verified against the configured CA file, then AUTH."""
+    import ssl
+    import subprocess
+
+    from tests.distribute.receivers import SMTPReceiver
+
+    from jiance.distribute.email import SMTPChannel
+
+    cert, key = tmp_path / "relay.pem", tmp_path / "relay.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    receiver = SMTPReceiver({"desk": "relay-password"}, tls=server_tls).start()
+    try:
+        message = Message(channel="email", recipient="a@example.cn", subject="加密投递", text="正文")
+        secure = SMTPChannel("127.0.0.1", receiver.port, "监测 <b@example.cn>", "desk", "relay-password",
+                             starttls=True, cafile=str(cert))  # fmt: skip
+        secure.send(message, idempotency_key="tls-1")
+        assert [r.login for r in receiver.received] == ["desk"]
+        plain = SMTPChannel("127.0.0.1", receiver.port, "监测 <b@example.cn>", "desk", "relay-password")
+        with pytest.raises(ChannelError):
+            plain.send(message, idempotency_key="tls-2")  # the relay requires STARTTLS
+        untrusted = SMTPChannel(
+            "127.0.0.1", receiver.port, "b@example.cn", "desk", "relay-password", starttls=True
+        )
+        with pytest.raises(ChannelError):
+            untrusted.send(message, idempotency_key="tls-3")  # a certificate nobody vouched for
+        assert len(receiver.received) == 1
+    finally:
+        receiver.stop()

@@ -38,6 +38,7 @@ _SMTP_KEYS: dict[str, tuple[type, ...]] = {
     "username": (str,),
     "password": (str,),
     "starttls": (bool,),
+    "cafile": (str,),
     "timeout": (int, float),
 }
 
@@ -136,6 +137,7 @@ class SMTPChannel:
         password: str | None = None,
         starttls: bool = False,
         timeout: float = 30,
+        cafile: str | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -144,6 +146,7 @@ class SMTPChannel:
         self.password = password
         self.starttls = starttls
         self.timeout = timeout
+        self.cafile = cafile  # a private CA (a company relay's own certificate); else the system's
 
     @property
     def where(self) -> str:
@@ -165,7 +168,7 @@ class SMTPChannel:
     def _open(self, smtp: smtplib.SMTP) -> None:
         smtp.ehlo()
         if self.starttls:
-            smtp.starttls(context=ssl.create_default_context())
+            smtp.starttls(context=ssl.create_default_context(cafile=self.cafile))
             smtp.ehlo()
         if self.username:
             smtp.login(self.username, self.password or "")
@@ -215,4 +218,5 @@ def smtp_from_settings(settings: Settings) -> SMTPChannel:
         password=table.get("password"),
         starttls=bool(table.get("starttls", False)),
         timeout=float(timeout),
+        cafile=table.get("cafile"),
     )
