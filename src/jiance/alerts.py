@@ -34,7 +34,8 @@ from jiance.records import Article
 from jiance.stages.tags import Tag, Taxonomy, _tag_from, folded_texts, rule_tags_on
 from jiance.store.alerts import HitRow, SQLiteAlerts, alerts_for
 from jiance.store.base import Store
-from jiance.store.search import query_terms
+from jiance.store.search import fast_fold, query_terms
+from jiance.store.sqlite import body_fields, title_fields
 from jiance.text import fold
 
 __all__ = [
@@ -349,6 +350,9 @@ def _iso(moment: datetime) -> str:
     return _utc(moment).isoformat(timespec="seconds")
 
 
+_DIRECT_MAX = 5_000  # candidates up to which a word is looked for in their text rather than in the index
+
+
 class _Corpus:
     """The candidate articles of one run, shared by every rule: read once, searched once per word."""
 
@@ -359,6 +363,7 @@ class _Corpus:
         self._since: dict[str, set[str]] = {}
         self._articles: dict[str, Article] = {}
         self._texts: dict[str, tuple[str, str]] = {}
+        self._fields: dict[str, list[str]] = {}
         self._searched: dict[str, set[str]] = {}
         ids = list(self.rows)
         self.groups: dict[str, str] = {
@@ -381,6 +386,26 @@ class _Corpus:
         if query not in self._searched:
             self._searched[query] = set(self.store.search_ids(query)) & self.rows.keys()
         return self._searched[query]
+
+    def containing(self, query: str, ids: set[str]) -> set[str]:
+        """Which of ``ids`` contain ``query`` (every term, as search does). For the few articles of an
+        everyday run the searchable fields are tested directly, which beats walking the index of the whole
+        store once per rule; for a large candidate set (a first run) the index answers."""
+        if len(ids) > _DIRECT_MAX:
+            return self.search(query) & ids
+        terms = query_terms(query)
+        fields = self.fields(ids)
+        return {i for i in ids if all(any(t in f for f in fields[i]) for t in terms)}
+
+    def fields(self, ids: Iterable[str]) -> dict[str, list[str]]:
+        """The folded searchable fields (the ones the index holds) of each article, folded once per run."""
+        missing = [i for i in ids if i not in self._fields]
+        if missing:
+            for article_id, article in self.alerts.articles(missing).items():
+                self._fields[article_id] = [
+                    fast_fold(f) for f in title_fields(article) + body_fields(article)
+                ]
+        return self._fields
 
     def texts(self, ids: Iterable[str]) -> dict[str, tuple[str, str]]:
         """Folded (title, body) of each article, folded once for all the rules of the run."""
@@ -413,7 +438,7 @@ class _Corpus:
 def _query_reasons(rule: AlertRule, corpus: _Corpus, ids: set[str]) -> dict[str, str]:
     query = cast(str, rule.query)
     terms = "、".join(f"「{t}」" for t in query_terms(query))
-    return {i: f"query {terms}" for i in corpus.search(query) & ids}
+    return {i: f"query {terms}" for i in corpus.containing(query, ids)}
 
 
 def _prefilter(tag: Tag, corpus: _Corpus, ids: set[str]) -> set[str]:
@@ -430,9 +455,9 @@ def _prefilter(tag: Tag, corpus: _Corpus, ids: set[str]) -> set[str]:
         if any(len(w) > 2 and w.startswith("/") and w.endswith("/") for w in words):
             return ids
         if plain:
-            found.update(*(corpus.search(w) for w in words))
+            found.update(*(corpus.containing(w, ids) for w in words))
         else:
-            found.update(set.intersection(*(corpus.search(w) for w in words)))
+            found.update(set.intersection(*(corpus.containing(w, ids) for w in words)))
     return found & ids
 
 
