@@ -18,8 +18,12 @@ from fastapi.security import HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from jiance import catalog
+from jiance.figures_index import FigureHit, SeriesPoint
 from jiance.publish import issues as lib
 from jiance.publish.build import BuildReport
+from jiance.publish.model import IssueItem, KeyFigure
+from jiance.records import IssueMeta
+from jiance.store.issues import BuildRow, EarlierUse
 from jiance.web.deps import Ctx, api_need
 
 __all__ = ["router"]
@@ -57,17 +61,6 @@ class SourceOut(BaseModel):
     page_end: int | None = None
 
 
-class IssueMetaOut(BaseModel):
-    """The source bulletin's own metadata, when the article came from one."""
-
-    title: str | None = None
-    date: str | None = None
-    date_printed: str | None = None
-    number: str | None = None
-    contact: str | None = None
-    copyright: str | None = None
-
-
 class ArticleOut(BaseModel):
     """A stored article: the record of ``jiance articles --format jsonl`` plus status (and analysis)."""
 
@@ -97,6 +90,17 @@ class ArticlePage(BaseModel):
     next_offset: int | None = Field(description="Offset of the next page; null on the last page.")
 
 
+# Response shapes that are the library's own records (FastAPI documents dataclasses as they are), so the
+# API cannot drift from what the library returns.
+FigureOut = FigureHit
+SeriesPointOut = SeriesPoint
+IssueItemOut = IssueItem
+KeyFigureOut = KeyFigure
+EarlierUseOut = EarlierUse
+BuildOut = BuildRow
+IssueMetaOut = IssueMeta
+
+
 class SearchHitOut(BaseModel):
     """One hit: ``snippet`` marks matches with 【】; ``offsets`` index ``snippet_text`` (no markers)."""
 
@@ -115,31 +119,6 @@ class SearchOut(BaseModel):
     hits: list[SearchHitOut]
 
 
-class FigureOut(BaseModel):
-    """One figure of one article, with what it measures and the sentence it was read from."""
-
-    article_id: str
-    title: str
-    date: str | None
-    raw: str
-    value: float | None
-    unit: str | None
-    kind: str
-    subject: str | None
-    entity: str | None
-    period: str | None
-    sentence: str
-
-
-class SeriesPointOut(BaseModel):
-    date: str
-    value: float
-    raw: str
-    article_id: str
-    title: str
-    sentence: str
-
-
 class IssueSummaryOut(BaseModel):
     id: int
     title: str
@@ -150,23 +129,6 @@ class IssueSummaryOut(BaseModel):
     item_count: int
     created_at: str | None
     published_at: str | None
-
-
-class IssueItemOut(BaseModel):
-    article_id: str
-    section: str | None
-    position: int
-    overrides: dict[str, Any]
-
-
-class KeyFigureOut(BaseModel):
-    label: str
-    value: str
-    unit: str | None = None
-    article_id: str | None = None
-    sentence: str | None = None
-    period: str | None = None
-    series: str | None = None
 
 
 class IssueOut(BaseModel):
@@ -204,15 +166,6 @@ class ItemsAdd(BaseModel):
     allow_repeats: bool = Field(False, description="Add articles an earlier issue already carries.")
 
 
-class EarlierUseOut(BaseModel):
-    article_id: str
-    issue_id: int
-    issue_title: str
-    issue_number: str | None
-    issue_date: str | None
-    status: str
-
-
 class AddReportOut(BaseModel):
     added: list[str]
     present: list[str] = Field(description="Already in this issue.")
@@ -240,17 +193,6 @@ class BuildReportOut(BaseModel):
     outputs: list[BuildOutputOut]
     notes: list[str]
     problems: list[str] = Field(description="Checks of the written PDF that failed.")
-
-
-class BuildOut(BaseModel):
-    issue_id: int
-    edition: str
-    format: str
-    path: str | None
-    sha256: str
-    size: int
-    pages: int | None
-    built_at: str
 
 
 # ---------------------------------------------------------------------------------------------- routes
