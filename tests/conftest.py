@@ -7,7 +7,7 @@ no third-party text ever lands in the repository; the seed bulletin is only read
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -105,3 +105,62 @@ def searchable(article: Article) -> str:
     """What search looks in: title and headline, body, and an expert piece's speaker and related title."""
     fields = [article.title, article.headline, article.body, article.speaker, article.related_title]
     return "\n".join(f for f in fields if f)
+
+
+# -- PostgreSQL: a real server per xdist worker, a fresh database per test --------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """The worker's PostgreSQL server (tests/pgserver.py), started in a temporary directory on loopback."""
+    from tests.pgserver import from_environment, start
+
+    server = from_environment() or start()
+    yield server
+    from jiance.store.postgres import close_pools
+
+    close_pools()
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_database(pg_server: Any) -> str:
+    """The worker's database, migrated once; ``pg_url`` empties it before each test."""
+    from jiance.store.postgres import PostgresStore
+
+    url: str = pg_server.new_database()
+    PostgresStore(url).close()
+    return url
+
+
+@pytest.fixture
+def pg_url(pg_database: str) -> str:
+    """A migrated PostgreSQL database with no rows, for one test: every table is truncated (and its ids
+    restarted), which is far cheaper than creating a database per test."""
+    import psycopg
+
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"
+            )
+        ]
+        conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    return pg_database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """A fresh store on each backend: modules whose tests speak only the store interface (and the
+    bookkeeping modules over it) take this one, so they run on SQLite and on PostgreSQL."""
+    from jiance.store import SQLiteStore
+
+    if request.param == "sqlite":
+        with SQLiteStore(tmp_path / "store.db") as opened:
+            yield opened
+        return
+    from jiance.store.postgres import PostgresStore
+
+    with PostgresStore(request.getfixturevalue("pg_url")) as opened:
+        yield opened

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,9 +28,9 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path) -> Iterator[SQLiteStore]:
-    with SQLiteStore(db_path) as opened:
-        yield opened
+def store(backend_store: SQLiteStore) -> SQLiteStore:
+    """Both backends (tests/conftest.py)."""
+    return backend_store
 
 
 def add(

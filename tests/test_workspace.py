@@ -38,8 +38,27 @@ def test_init_never_overwrites(tmp_path: Path) -> None:
 def test_store_path_relative_and_absolute(tmp_path: Path) -> None:
     assert store_path(tmp_path, Settings()) == tmp_path / "jiance.db"
     assert store_path(tmp_path, Settings(store=f"sqlite:///{tmp_path}/x.db")) == tmp_path / "x.db"
-    with pytest.raises(ConfigError, match="only sqlite"):
+    with pytest.raises(ConfigError, match="not an SQLite file"):
         store_path(tmp_path, Settings(store="postgresql://localhost/jiance"))
+
+
+def test_the_store_setting_picks_the_backend(
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`store = "postgresql://…"` (here through JIANCE_STORE) opens the PostgreSQL store; an unknown
+    scheme is a configuration error naming both kinds, never a silent SQLite file."""
+    from jiance.store.postgres import PostgresStore
+    from jiance.store.sqlite import SQLiteStore
+
+    workspace = init_workspace(tmp_path / "ws")
+    with open_store(workspace) as store:
+        assert isinstance(store, SQLiteStore)
+    monkeypatch.setenv("JIANCE_STORE", pg_url)
+    with open_store(workspace) as store:
+        assert isinstance(store, PostgresStore) and store.count_articles() == 0
+    monkeypatch.setenv("JIANCE_STORE", "mysql://localhost/jiance")
+    with pytest.raises(ConfigError, match="postgresql://"):
+        open_store(workspace)
 
 
 def test_open_store_needs_the_folder(tmp_path: Path) -> None:

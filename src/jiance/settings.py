@@ -52,7 +52,14 @@ SETTINGS: tuple[Setting, ...] = (
         "store",
         str,
         "sqlite:///jiance.db",
-        "Where articles are stored: sqlite:///relative/to/workspace.db or sqlite:////absolute/path.db.",
+        "Where articles are stored: sqlite:///relative/to/workspace.db, sqlite:////absolute/path.db, or a"
+        " PostgreSQL server: postgresql://user:password@host:5432/database (see docs/postgresql.md).",
+    ),
+    Setting(
+        "store_pool_size",
+        int,
+        4,
+        "PostgreSQL only: connections per process in the store's pool (one per concurrent request or worker).",
     ),
     Setting(
         "sections",
@@ -145,6 +152,7 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     web_secure_cookies: str = "auto"
+    store_pool_size: int = 4
     raw: dict[str, Any] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)  # name -> "default" | "jiance.toml" | "env"
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from jiance.errors import ConfigError
 from jiance.settings import CONFIG_FILE, Settings, load_settings, render_default_toml
 from jiance.store.base import Store
+from jiance.store.postgres import is_postgres_url, redacted
 from jiance.store.sqlite import SQLiteStore
 
 __all__ = ["WORKSPACE_ENV", "init_workspace", "open_store", "resolve_workspace", "store_path"]
@@ -32,7 +33,8 @@ def store_path(workspace: Path, settings: Settings) -> Path:
     if not url.startswith(_SQLITE_PREFIX):
         scheme = url.split(":", 1)[0]
         raise ConfigError(
-            f"store {url!r}: only sqlite:/// stores are supported so far (got scheme {scheme!r})",
+            f"store {redacted(url)!r} is not an SQLite file (scheme {scheme!r}): stores are sqlite:///path"
+            " or postgresql://user@host/database",
             where=str(workspace / CONFIG_FILE),
         )
     rest = url[len(_SQLITE_PREFIX) :]
@@ -42,15 +44,35 @@ def store_path(workspace: Path, settings: Settings) -> Path:
     return path if path.is_absolute() else workspace / path
 
 
-def open_store(workspace: Path, settings: Settings | None = None) -> Store:
-    """Open (creating and migrating if need be) the store of ``workspace``."""
+def open_store(
+    workspace: Path,
+    settings: Settings | None = None,
+    *,
+    migrate: bool = True,
+    check_same_thread: bool = True,
+) -> Store:
+    """Open (creating and migrating if need be) the store of ``workspace``: the SQLite file or the
+    PostgreSQL database its ``store`` setting names. ``migrate=False`` for a caller that opened (and so
+    migrated) it once already; ``check_same_thread=False`` for a web request handed between threads."""
     if not workspace.is_dir():
         raise ConfigError("workspace folder does not exist; run `jiance init` first", where=str(workspace))
     settings = settings or load_settings(workspace)
+    if is_postgres_url(settings.store):
+        from jiance.store.postgres import PostgresStore
+
+        return PostgresStore(
+            settings.store,
+            max_raw_mb=settings.max_file_mb,
+            snippet_chars=settings.search_snippet_chars,
+            pool_size=settings.store_pool_size,
+            migrate=migrate,
+        )
     return SQLiteStore(
         store_path(workspace, settings),
         max_raw_mb=settings.max_file_mb,
         snippet_chars=settings.search_snippet_chars,
+        migrate=migrate,
+        check_same_thread=check_same_thread,
     )
 
 

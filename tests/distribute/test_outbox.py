@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -50,9 +49,9 @@ class RecordingChannel:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLiteStore]:
-    with SQLiteStore(tmp_path / "store.db") as opened:
-        yield opened
+def store(backend_store: SQLiteStore) -> SQLiteStore:
+    """Both backends (tests/conftest.py)."""
+    return backend_store
 
 
 def _message(recipient: str = "a@example.cn", channel: str = "email") -> Message:

@@ -64,10 +64,10 @@ def test_every_document_of_an_article_is_linked(store: SQLiteStore) -> None:
     two = store.save_import(make_doc(b"two", "b.txt"), b"two", [_article("乙"), shared])
     assert [d.id for d in store.documents_of(shared.id)] == [one.document_id, two.document_id]
     assert store.get_article(shared.id).document_id == one.document_id  # the first stays the first
-    positions = store._db.execute(
+    positions = store._read(
         "SELECT position FROM article_documents WHERE article_id = ? ORDER BY rowid", (shared.id,)
-    ).fetchall()
-    assert positions == [(0,), (1,)]
+    )
+    assert [tuple(p) for p in positions] == [(0,), (1,)]
     assert store.save_import(make_doc(b"two", "b.txt"), b"two", [shared]).status == "unchanged"
     assert len(store.documents_of(shared.id)) == 2
     assert [d.path for d in store.documents_of(shared.id)] == ["a.txt", "b.txt"]
@@ -89,5 +89,6 @@ def test_integrity_check_notices_a_missing_link(store: SQLiteStore) -> None:
     art = _article("有链接")
     store.save_import(make_doc(b"link"), b"link", [art])
     assert store.integrity_check() == []
-    store._db.execute("DELETE FROM article_documents WHERE article_id = ?", (art.id,))
+    with store._write() as db:
+        db.execute("DELETE FROM article_documents WHERE article_id = ?", (art.id,))
     assert store.integrity_check() == ["1 articles lack the link to their first document"]

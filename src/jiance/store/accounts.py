@@ -15,7 +15,7 @@ from typing import Any
 
 from jiance.errors import NotFoundError, StoreError
 from jiance.store.base import Store
-from jiance.store.sqlite import SQLiteStore
+from jiance.store.sqlbase import SQLStore
 
 __all__ = ["AuditRow", "SQLiteAccounts", "SavedSearch", "UserRow", "accounts_for"]
 
@@ -63,9 +63,9 @@ class SavedSearch:
 
 
 class SQLiteAccounts:
-    """Account bookkeeping over a :class:`SQLiteStore`."""
+    """Account bookkeeping over an SQL store (:class:`jiance.store.sqlbase.SQLStore`)."""
 
-    def __init__(self, store: SQLiteStore) -> None:
+    def __init__(self, store: SQLStore) -> None:
         self.store = store
 
     # -- users ------------------------------------------------------------------------------------------
@@ -79,10 +79,10 @@ class SQLiteAccounts:
                 raise StoreError(f"user {name!r} already exists", where=name)
             cur = db.execute(
                 "INSERT INTO users (name, role, password_hash, editions, created_at, password_changed_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (name, role, password_hash, json.dumps(list(editions), ensure_ascii=False), _now(), _now()),
             )
-            return int(cur.lastrowid or 0)
+            return int(cur.fetchone()[0])
 
     def user(self, name: str) -> UserRow | None:
         rows = self.store._read(f"SELECT {_USER_COLUMNS} FROM users WHERE name = ?", (name,))
@@ -145,10 +145,10 @@ class SQLiteAccounts:
     def add_token(self, token_hash: str, user_id: int, name: str | None) -> int:
         with self.store._write() as db:
             cur = db.execute(
-                "INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES (?, ?, ?, ?) RETURNING id",
                 (token_hash, user_id, name, _now()),
             )
-            return int(cur.lastrowid or 0)
+            return int(cur.fetchone()[0])
 
     def token_user(self, token_hash: str) -> int | None:
         rows = self.store._read(
@@ -207,10 +207,11 @@ class SQLiteAccounts:
         with self.store._write() as db:
             cur = db.execute(
                 "INSERT INTO saved_searches (user_id, name, query, filters, created_at) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (user_id, name) DO UPDATE SET query = excluded.query, filters = excluded.filters",
+                " ON CONFLICT (user_id, name) DO UPDATE SET query = excluded.query, filters = excluded.filters"
+                " RETURNING id",
                 (user_id, name, query, json.dumps(filters, ensure_ascii=False), _now()),
             )
-            return int(cur.lastrowid or 0)
+            return int(cur.fetchone()[0])
 
     def saved_searches(self, user_id: int) -> list[SavedSearch]:
         rows = self.store._read(
@@ -222,11 +223,11 @@ class SQLiteAccounts:
     def delete_search(self, user_id: int, search_id: int) -> bool:
         with self.store._write() as db:
             cur = db.execute("DELETE FROM saved_searches WHERE id = ? AND user_id = ?", (search_id, user_id))
-            return cur.rowcount > 0
+            return bool(cur.rowcount > 0)
 
 
 def accounts_for(store: Store) -> SQLiteAccounts:
-    """The account bookkeeping of ``store``; only the SQLite store has it so far."""
-    if not isinstance(store, SQLiteStore):
-        raise StoreError(f"accounts need the SQLite store, not {type(store).__name__}")
+    """The account bookkeeping of ``store``; every SQL store (SQLite, PostgreSQL) has it."""
+    if not isinstance(store, SQLStore):
+        raise StoreError(f"accounts need an SQL store, not {type(store).__name__}")
     return SQLiteAccounts(store)

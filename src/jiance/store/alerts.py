@@ -1,7 +1,7 @@
 """What alerting keeps in the SQLite store: each rule's last run and digest, and every (rule, story) hit.
 
 The tables come from migration 6. ``alert_hits`` has ``PRIMARY KEY (rule, story)``: inserting a hit is
-``INSERT OR IGNORE``, so the row itself is the "alerted at most once per rule" guarantee, across restarts.
+``ON CONFLICT DO NOTHING``, so the row itself is the "alerted at most once per rule" guarantee, across restarts.
 A hit whose ``outbox_key`` is NULL is *pending*: recorded but not yet handed to the outbox (quiet hours,
 a digest still collecting). The hit and the outbox row of its message are written in one transaction
 (:meth:`SQLiteAlerts.transaction`), so a crash in between leaves neither.
@@ -13,7 +13,6 @@ store's clock, not the caller's ``now``), so the next run reads only articles st
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from typing import Any
 from jiance.errors import StoreError
 from jiance.records import Article
 from jiance.store.base import Store
-from jiance.store.sqlite import SQLiteStore
+from jiance.store.sqlbase import SQLStore
 
 __all__ = ["CandidateRow", "HitRow", "RuleState", "SQLiteAlerts", "alerts_for"]
 
@@ -71,12 +70,12 @@ def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
 
 
 class SQLiteAlerts:
-    """Alert bookkeeping over a :class:`SQLiteStore`, through its one write path."""
+    """Alert bookkeeping over an SQL store, through its one write path."""
 
-    def __init__(self, store: SQLiteStore) -> None:
+    def __init__(self, store: SQLStore) -> None:
         self.store = store
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[Any]:
         """One transaction around hits and the outbox rows of their message."""
         return self.store._write()
 
@@ -130,13 +129,13 @@ class SQLiteAlerts:
         return {r[0] for r in rows}, {r[1] for r in rows}
 
     def add_hit(self, hit: HitRow) -> bool:
-        """INSERT OR IGNORE one hit; True when it is new (False: this rule already had the story)."""
+        """Insert one hit unless the rule has the story; True when it is new (False: this rule already had the story)."""
         with self.store._write() as db:
             cur = db.execute(
-                f"INSERT OR IGNORE INTO alert_hits ({_HIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO alert_hits ({_HIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (hit.rule, hit.story, hit.article_id, hit.reason, hit.at, hit.outbox_key),
             )
-            return cur.rowcount == 1
+            return bool(cur.rowcount == 1)
 
     def mark_enqueued(self, rule: str, stories: Sequence[str], outbox_key: str) -> None:
         """Tie pending hits to the outbox row that carries them (only those still pending)."""
@@ -150,12 +149,12 @@ class SQLiteAlerts:
         """A pending outbox row keyed for idempotency (until jiance.distribute.outbox provides enqueue)."""
         with self.store._write() as db:
             cur = db.execute(
-                "INSERT OR IGNORE INTO outbox (key, channel, recipient, kind, payload, next_attempt_at,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO outbox (key, channel, recipient, kind, payload, next_attempt_at,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (key, message["channel"], message["recipient"], kind, json.dumps(message, ensure_ascii=False),
                  at, at),
             )  # fmt: skip
-            return cur.rowcount == 1
+            return bool(cur.rowcount == 1)
 
     def outbox_keys(self) -> list[str]:
         return [str(r[0]) for r in self.store._read("SELECT key FROM outbox ORDER BY id")]
@@ -219,12 +218,11 @@ class SQLiteAlerts:
         wanted = set(events)
         if not wanted:
             return found
-        rows = self.store._read(
-            "SELECT article_id, json_extract(result, '$.event_id') FROM analysis"
-            " WHERE stage = 'event' AND json_extract(result, '$.event_id') IS NOT NULL"
-        )
-        for article_id, event_id in rows:
-            if event_id in wanted:
+        # The JSON is read here, not with a dialect's JSON functions, so both backends run the same query.
+        rows = self.store._read("SELECT article_id, result FROM analysis WHERE stage = 'event'")
+        for article_id, result in rows:
+            event_id = (json.loads(result) or {}).get("event_id")
+            if event_id is not None and event_id in wanted:
                 found.setdefault(str(event_id), []).append(article_id)
         return found
 
@@ -248,7 +246,7 @@ class SQLiteAlerts:
 
 
 def alerts_for(store: Store) -> SQLiteAlerts:
-    """The alert bookkeeping of ``store``; only the SQLite store has it so far."""
-    if not isinstance(store, SQLiteStore):
-        raise StoreError(f"alerts need the SQLite store, not {type(store).__name__}")
+    """The alert bookkeeping of ``store``; every SQL store (SQLite, PostgreSQL) has it."""
+    if not isinstance(store, SQLStore):
+        raise StoreError(f"alerts need an SQL store, not {type(store).__name__}")
     return SQLiteAlerts(store)

@@ -1,6 +1,6 @@
 """What collecting from sources keeps in the SQLite store: sources, their runs, items and item failures.
 
-The tables come from migration 3. :class:`SQLiteCollection` wraps a :class:`SQLiteStore` and uses its one
+The tables come from migration 3. :class:`SQLiteCollection` wraps an SQL store (:class:`jiance.store.sqlbase.SQLStore`) and uses its one
 write path (``_write``, one transaction) and its reads (``_read``), so the collection rows and the articles
 live in the same file and the same transactions discipline. Articles themselves are stored through
 ``save_import`` by :mod:`jiance.sources.collect`; this module only remembers which URL led to which
@@ -17,7 +17,7 @@ from jiance.errors import StoreError
 from jiance.sources.config import SourceConfig
 from jiance.sources.http import Validators
 from jiance.store.base import Store
-from jiance.store.sqlite import SQLiteStore
+from jiance.store.sqlbase import SQLStore
 
 __all__ = ["ItemFailure", "ItemRow", "SQLiteCollection", "SourceRun", "collection_for"]
 
@@ -71,9 +71,9 @@ _RUN_COLUMNS = (
 
 
 class SQLiteCollection:
-    """Collection bookkeeping over a :class:`SQLiteStore`."""
+    """Collection bookkeeping over an SQL store."""
 
-    def __init__(self, store: SQLiteStore) -> None:
+    def __init__(self, store: SQLStore) -> None:
         self.store = store
 
     # -- sources ----------------------------------------------------------------------------------------
@@ -182,11 +182,11 @@ class SQLiteCollection:
         with self.store._write() as db:
             cur = db.execute(
                 f"INSERT INTO source_runs ({_RUN_COLUMNS.removesuffix(', id')})"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (run.source, run.started_at, run.finished_at, run.status, run.items_new, run.items_unchanged,
                  run.items_failed, run.error, run.latency_s),
             )  # fmt: skip
-            run_id = int(cur.lastrowid or 0)
+            run_id = int(cur.fetchone()[0])
             db.executemany(
                 "INSERT INTO item_failures (run_id, source, url, reason, message, at) VALUES (?, ?, ?, ?, ?, ?)",
                 [(run_id, run.source, f.url, f.reason, f.message, run.finished_at) for f in failures],
@@ -209,7 +209,7 @@ class SQLiteCollection:
 
 
 def collection_for(store: Store) -> SQLiteCollection:
-    """The collection bookkeeping of ``store``; only the SQLite store has it so far."""
-    if not isinstance(store, SQLiteStore):
-        raise StoreError(f"collecting from sources needs the SQLite store, not {type(store).__name__}")
+    """The collection bookkeeping of ``store``; every SQL store (SQLite, PostgreSQL) has it."""
+    if not isinstance(store, SQLStore):
+        raise StoreError(f"collecting from sources needs an SQL store, not {type(store).__name__}")
     return SQLiteCollection(store)

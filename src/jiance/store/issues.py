@@ -1,6 +1,6 @@
 """What publishing keeps in the SQLite store: issues, their ordered items with overrides, and builds.
 
-The tables come from migrations 1 and 4. :class:`SQLiteIssues` wraps a :class:`SQLiteStore` and uses its
+The tables come from migrations 1 and 4. :class:`SQLiteIssues` wraps an SQL store (:class:`jiance.store.sqlbase.SQLStore`) and uses its
 one write path, like :mod:`jiance.store.collection`. Positions are kept dense per column (0, 1, 2 …): every
 change re-numbers the column it touched in the same transaction, so concurrent editors never see gaps or
 two items at one place.
@@ -17,7 +17,7 @@ from typing import Any
 from jiance.errors import NotFoundError, StoreError
 from jiance.publish.model import Issue, IssueItem, KeyFigure
 from jiance.store.base import Store
-from jiance.store.sqlite import SQLiteStore
+from jiance.store.sqlbase import SQLStore
 
 __all__ = ["BuildRow", "EarlierUse", "SQLiteIssues", "issues_for"]
 
@@ -59,9 +59,9 @@ class EarlierUse:
 
 
 class SQLiteIssues:
-    """Issue bookkeeping over a :class:`SQLiteStore`."""
+    """Issue bookkeeping over an SQL store."""
 
-    def __init__(self, store: SQLiteStore) -> None:
+    def __init__(self, store: SQLStore) -> None:
         self.store = store
 
     # -- issues -----------------------------------------------------------------------------------------
@@ -79,11 +79,11 @@ class SQLiteIssues:
         with self.store._write() as db:
             cur = db.execute(
                 "INSERT INTO issues (title, date, number, sections, source_document_id, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (title, date, number, json.dumps(list(sections), ensure_ascii=False), source_document_id,
                  _now(), _now()),
             )  # fmt: skip
-            return int(cur.lastrowid or 0)
+            return int(cur.fetchone()[0])
 
     def _issue(self, row: Sequence[Any]) -> Issue:
         issue = Issue(
@@ -146,9 +146,12 @@ class SQLiteIssues:
             self._require(db, issue_id)
             db.execute("DELETE FROM issues WHERE id = ?", (issue_id,))
 
-    @staticmethod
-    def _require(db: Any, issue_id: int) -> None:
-        if not db.execute("SELECT 1 FROM issues WHERE id = ?", (issue_id,)).fetchone():
+    def _require(self, db: Any, issue_id: int) -> None:
+        """The issue exists; its row stays locked to this transaction (PostgreSQL) so two editors
+        renumbering the same issue take turns instead of losing each other's change."""
+        if not db.execute(
+            f"SELECT 1 FROM issues WHERE id = ?{self.store.for_update}", (issue_id,)
+        ).fetchone():
             raise NotFoundError(f"no issue {issue_id}", where=str(issue_id))
 
     # -- items ------------------------------------------------------------------------------------------
@@ -202,6 +205,7 @@ class SQLiteIssues:
         """Move an item within its column, or to another column when ``change_section`` (at the end when
         ``position`` is None)."""
         with self.store._write() as db:
+            self._require(db, issue_id)
             row = db.execute(
                 "SELECT section FROM issue_items WHERE issue_id = ? AND article_id = ?",
                 (issue_id, article_id),
@@ -256,7 +260,7 @@ class SQLiteIssues:
     @staticmethod
     def _column(db: Any, issue_id: int, section: str | None) -> list[str]:
         rows = db.execute(
-            "SELECT article_id FROM issue_items WHERE issue_id = ? AND section IS ? ORDER BY position",
+            "SELECT article_id FROM issue_items WHERE issue_id = ? AND section IS NOT DISTINCT FROM ? ORDER BY position",
             (issue_id, section),
         ).fetchall()
         return [r[0] for r in rows]
@@ -264,7 +268,7 @@ class SQLiteIssues:
     @staticmethod
     def _renumber(db: Any, issue_id: int, section: str | None, ordered: Sequence[str]) -> None:
         db.executemany(
-            "UPDATE issue_items SET position = ? WHERE issue_id = ? AND article_id = ? AND section IS ?",
+            "UPDATE issue_items SET position = ? WHERE issue_id = ? AND article_id = ? AND section IS NOT DISTINCT FROM ?",
             [(i, issue_id, article_id, section) for i, article_id in enumerate(ordered)],
         )
 
@@ -325,7 +329,7 @@ class SQLiteIssues:
 
 
 def issues_for(store: Store) -> SQLiteIssues:
-    """The issue bookkeeping of ``store``; only the SQLite store has it so far."""
-    if not isinstance(store, SQLiteStore):
-        raise StoreError(f"publishing needs the SQLite store, not {type(store).__name__}")
+    """The issue bookkeeping of ``store``; every SQL store (SQLite, PostgreSQL) has it."""
+    if not isinstance(store, SQLStore):
+        raise StoreError(f"publishing needs an SQL store, not {type(store).__name__}")
     return SQLiteIssues(store)

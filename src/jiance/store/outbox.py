@@ -1,6 +1,6 @@
 """The SQL of the outbox (migration 6's ``outbox`` table), kept apart from the delivery logic.
 
-:class:`SQLiteOutbox` wraps a :class:`SQLiteStore` like :class:`jiance.store.collection.SQLiteCollection`:
+:class:`SQLiteOutbox` wraps an SQL store (:class:`jiance.store.sqlbase.SQLStore`) like :class:`jiance.store.collection.SQLiteCollection`:
 every change goes through the store's one write path (``BEGIN IMMEDIATE``), so two workers on two
 connections serialise on SQLite's write lock and a claim is atomic. Timestamps are fixed-width UTC ISO
 strings (milliseconds, ``+00:00``), so comparing them as text in SQL orders them as times.
@@ -20,7 +20,7 @@ from typing import Any
 
 from jiance.errors import StoreError
 from jiance.store.base import Store
-from jiance.store.sqlite import SQLiteStore
+from jiance.store.sqlbase import SQLStore
 
 __all__ = ["OUTBOX_STATUSES", "OutboxRow", "SQLiteOutbox", "iso", "outbox_for"]
 
@@ -65,9 +65,9 @@ def _in(values: Sequence[str]) -> str:
 
 
 class SQLiteOutbox:
-    """Outbox rows over a :class:`SQLiteStore`."""
+    """Outbox rows over an SQL store."""
 
-    def __init__(self, store: SQLiteStore) -> None:
+    def __init__(self, store: SQLStore) -> None:
         self.store = store
 
     def insert(
@@ -90,7 +90,7 @@ class SQLiteOutbox:
                 " ON CONFLICT (key) DO NOTHING",
                 (key, channel, recipient, kind, issue_id, edition, payload, now, now),
             )
-            return cur.rowcount == 1
+            return bool(cur.rowcount == 1)
 
     def claim(self, *, now: str, lease_until: str, routes: Sequence[str], limit: int) -> list[OutboxRow]:
         """Mark up to ``limit`` due rows as ``sending`` and return them, in one statement.
@@ -119,7 +119,7 @@ class SQLiteOutbox:
                 f"UPDATE outbox SET {assignments} WHERE id = ? AND status = 'sending' AND attempts = ?",
                 (*params, row.id, row.attempts),
             )
-            return cur.rowcount == 1
+            return bool(cur.rowcount == 1)
 
     def mark_sent(self, row: OutboxRow, *, provider_id: str, now: str) -> bool:
         """Record a delivery; False when the row's lease was taken over meanwhile (nothing changes)."""
@@ -161,6 +161,6 @@ class SQLiteOutbox:
 
 def outbox_for(store: Store) -> SQLiteOutbox:
     """The outbox of ``store``; only the SQLite store has one so far."""
-    if not isinstance(store, SQLiteStore):
-        raise StoreError(f"the outbox needs the SQLite store, not {type(store).__name__}")
+    if not isinstance(store, SQLStore):
+        raise StoreError(f"the outbox needs an SQL store, not {type(store).__name__}")
     return SQLiteOutbox(store)

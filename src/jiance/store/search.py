@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import add
 
+from jiance.records import Article
 from jiance.text.normalize import fold_char
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "Snippet",
     "bm25",
     "bm25_idf",
+    "body_fields",
     "fast_fold",
     "fold_with_offsets",
     "index_text",
@@ -34,6 +36,7 @@ __all__ = [
     "phrase_counts",
     "query_grams",
     "query_terms",
+    "title_fields",
     "verify",
 ]
 
@@ -66,6 +69,17 @@ class _FoldTable(dict[int, str | None]):
 
 _FOLD = _FoldTable()
 _INDEX = _FoldTable(for_index=True)
+
+
+def title_fields(article: Article) -> list[str]:
+    """The texts that count as the article's title for search (title hits rank first)."""
+    return [article.title] + ([article.headline] if article.headline else [])
+
+
+def body_fields(article: Article) -> list[str]:
+    """The other searchable texts: the body, subheadings and the expert piece's speaker and related title."""
+    extra = [t for t in (article.speaker, article.related_title) if t]
+    return [article.body, *article.subheadings, *extra]
 
 
 def fast_fold(text: str) -> str:

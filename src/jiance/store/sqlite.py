@@ -12,28 +12,28 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime
+from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
-from jiance.errors import NotFoundError, StoreError
-from jiance.records import Article, Document, IssueMeta, Provenance
-from jiance.store.base import ARTICLE_STATUSES, ImportOutcome, SearchHit, StoredArticle
+from jiance.errors import StoreError
+from jiance.records import Article
+from jiance.store.base import StoredArticle
 from jiance.store.migrations import SQLITE_MIGRATIONS, Migration
 from jiance.store.search import (
     PLACEHOLDER,
     SENTINEL,
     bm25,
     bm25_idf,
+    body_fields,
     index_text,
-    make_snippet,
     phrase_counts,
     query_grams,
     query_terms,
+    title_fields,
     verify,
 )
+from jiance.store.sqlbase import SQLStore, now
 
 __all__ = ["RANK_WINDOW", "SCORE_HERE_MAX", "SQLiteStore", "body_fields", "title_fields"]
 
@@ -41,31 +41,6 @@ RANK_WINDOW = 1000  # a query matching more rows than this is ordered newest fir
 SCORE_HERE_MAX = 300  # up to this many matches of one term, bm25 is computed here (see _scored_here)
 PAIR_CAP = 3000  # a bigram found in fewer rows than this may pin a long query down (see _rarest_pair)
 _WEIGHTS = {"article_fts": (5.0, 1.0), "title_fts": (1.0,)}  # bm25 column weights, as in migration 1
-
-_ARTICLE_COLUMNS = (
-    "a.seq, a.id, a.document_id, a.position, a.kind, a.section, a.title, a.subheadings, a.body, a.speaker,"
-    " a.headline, a.related_title, a.prov_path, a.url, a.line_start, a.line_end, a.page_start, a.page_end,"
-    " a.issue, a.published_at, a.source_name, a.author, a.status, a.created_at, d.path"
-)
-_DOCUMENT_COLUMNS = (
-    "id, path, media_type, size, status, reason, error, url, fetched_at, encoding, article_count"
-)
-_LINKED_DOCUMENT_COLUMNS = ", ".join(f"d.{column}" for column in _DOCUMENT_COLUMNS.split(", "))
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def title_fields(article: Article) -> list[str]:
-    """The texts that count as the article's title for search (title hits rank first)."""
-    return [article.title] + ([article.headline] if article.headline else [])
-
-
-def body_fields(article: Article) -> list[str]:
-    """The other searchable texts: the body, subheadings and the expert piece's speaker and related title."""
-    extra = [t for t in (article.speaker, article.related_title) if t]
-    return [article.body, *article.subheadings, *extra]
 
 
 def _fts_phrase(term: str) -> str:
@@ -104,8 +79,10 @@ def _exact(terms: Sequence[str]) -> bool:
     )
 
 
-class SQLiteStore:
+class SQLiteStore(SQLStore):
     """The SQLite implementation of :class:`jiance.store.base.Store`."""
+
+    dialect = "sqlite"
 
     def __init__(
         self,
@@ -168,10 +145,6 @@ class SQLiteStore:
         finally:
             self._depth = 0
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        """One transaction around several library calls (a web request's mutation and its audit row)."""
-        return self._write()
-
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         try:
             return self._db.execute(sql, params).fetchall()
@@ -197,7 +170,7 @@ class SQLiteStore:
         script = (
             f"BEGIN IMMEDIATE;\n{migration.sql}\n"
             "INSERT INTO schema_migrations (version, name, applied_at)"
-            f" VALUES ({migration.version}, '{migration.name}', '{_now()}');\nCOMMIT;"
+            f" VALUES ({migration.version}, '{migration.name}', '{now()}');\nCOMMIT;"
         )
         try:
             self._db.executescript(script)
@@ -213,58 +186,6 @@ class SQLiteStore:
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    # -- documents and articles -------------------------------------------------------------------------
-
-    def save_import(self, doc: Document, raw: bytes | None, articles: list[Article]) -> ImportOutcome:
-        """Store a document and its articles in one transaction; idempotent for an imported document."""
-        with self._write() as db:
-            row = db.execute("SELECT status FROM documents WHERE id = ?", (doc.id,)).fetchone()
-            if row is not None and row[0] == "imported":
-                return ImportOutcome("unchanged", doc.id)
-            failed = doc.status == "failed"
-            kept = raw if raw is not None and len(raw) <= self.max_raw_bytes else None
-            self._upsert_document(db, doc, kept, 0 if failed else len(articles))
-            if failed:
-                return ImportOutcome("failed", doc.id)
-            new = 0
-            for pos, art in enumerate(articles):
-                new += self._insert_article(db, doc.id, pos, art)
-                self._link(db, art.id, doc.id, pos)
-            return ImportOutcome("imported", doc.id, new, len(articles) - new)
-
-    def _link(self, db: sqlite3.Connection, article_id: str, document_id: str, position: int) -> None:
-        """Record that ``document_id`` carries the article's text (once per pair; the first position wins)."""
-        db.execute(
-            "INSERT INTO article_documents (article_id, document_id, position, first_seen) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (article_id, document_id) DO NOTHING",
-            (article_id, document_id, position, _now()),
-        )
-
-    def _upsert_document(self, db: sqlite3.Connection, doc: Document, raw: bytes | None, count: int) -> None:
-        now = _now()
-        status = "failed" if doc.status == "failed" else "imported"
-        reason, error = (doc.reason, doc.error) if status == "failed" else (None, None)
-        db.execute(
-            "INSERT INTO documents (id, path, url, media_type, size, status, reason, error, encoding,"
-            " fetched_at, raw, first_seen, last_seen, article_count)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (id) DO UPDATE SET path = excluded.path, url = excluded.url,"
-            " media_type = excluded.media_type, size = excluded.size, status = excluded.status,"
-            " reason = excluded.reason, error = excluded.error, encoding = excluded.encoding,"
-            " fetched_at = excluded.fetched_at, raw = coalesce(excluded.raw, raw),"
-            " last_seen = excluded.last_seen, article_count = excluded.article_count",
-            (doc.id, doc.path, doc.url, doc.media_type, doc.size, status, reason, error, doc.encoding,
-             doc.fetched_at, raw, now, now, count),
-        )  # fmt: skip
-
     def _insert_article(self, db: sqlite3.Connection, document_id: str, position: int, art: Article) -> bool:
         """Insert one article and its index row unless its id is already stored; True if it was new."""
         prov = art.provenance
@@ -278,7 +199,7 @@ class SQLiteStore:
              json.dumps(art.subheadings, ensure_ascii=False), art.body, art.speaker, art.headline,
              art.related_title, prov.path, prov.url, prov.line_start, prov.line_end, prov.page_start,
              prov.page_end, json.dumps(art.issue.to_record(), ensure_ascii=False) if art.issue else None,
-             art.published_at, art.source_name, art.author, _now()),
+             art.published_at, art.source_name, art.author, now()),
         )  # fmt: skip
         if cur.rowcount == 0:
             return False
@@ -289,159 +210,6 @@ class SQLiteStore:
         )
         db.execute("INSERT INTO title_fts (rowid, title) VALUES (?, ?)", (cur.lastrowid, title))
         return True
-
-    def _document(self, row: Sequence[Any]) -> Document:
-        return Document(*row)
-
-    def get_document(self, document_id: str) -> Document:
-        rows = self._read(f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE id = ?", (document_id,))
-        if not rows:
-            raise NotFoundError(f"no document {document_id}", where=self.path)
-        return self._document(rows[0])
-
-    def get_raw(self, document_id: str) -> bytes | None:
-        """The original bytes of a document (None when they were over the size cap)."""
-        rows = self._read("SELECT raw FROM documents WHERE id = ?", (document_id,))
-        if not rows:
-            raise NotFoundError(f"no document {document_id}", where=self.path)
-        raw: bytes | None = rows[0][0]
-        return raw
-
-    def documents(self, status: str | None = None) -> list[Document]:
-        where, params = ("WHERE status = ?", [status]) if status else ("", [])
-        rows = self._read(
-            f"SELECT {_DOCUMENT_COLUMNS} FROM documents {where} ORDER BY first_seen, id", params
-        )
-        return [self._document(r) for r in rows]
-
-    def _stored(self, r: Sequence[Any]) -> StoredArticle:
-        issue = json.loads(r[18]) if r[18] else None
-        article = Article(
-            kind=r[4], section=r[5], title=r[6], subheadings=json.loads(r[7]),
-            paragraphs=r[8].split("\n") if r[8] else [], speaker=r[9], headline=r[10], related_title=r[11],
-            provenance=Provenance(path=r[12], url=r[13], line_start=r[14], line_end=r[15], page_start=r[16],
-                                  page_end=r[17]),
-            issue=IssueMeta(**issue) if issue else None, published_at=r[19], source_name=r[20], author=r[21],
-            document_id=r[2],
-        )  # fmt: skip
-        return StoredArticle(r[1], r[2], article, r[3], r[22], r[23], r[24])
-
-    def _select_articles(self, where: str, params: Sequence[Any], tail: str = "") -> list[StoredArticle]:
-        rows = self._read(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles a JOIN documents d ON d.id = a.document_id"
-            f" {where} {tail}",
-            params,
-        )
-        return [self._stored(r) for r in rows]
-
-    def articles(
-        self,
-        *,
-        section: str | None = None,
-        document_id: str | None = None,
-        limit: int | None = None,
-        kind: str | None = None,
-        offset: int = 0,
-    ) -> list[StoredArticle]:
-        """Stored articles in import order, optionally of one section, document or kind; ``offset`` skips
-        that many first (the JSON API pages with it)."""
-        clauses, params = [], []
-        for column, value in (("a.section", section), ("a.document_id", document_id), ("a.kind", kind)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        where = "WHERE " + " AND ".join(clauses) if clauses else ""
-        tail = "ORDER BY a.seq"
-        if limit is not None or offset:
-            tail += f" LIMIT {int(limit) if limit is not None else -1} OFFSET {max(int(offset), 0)}"
-        return self._select_articles(where, params, tail)
-
-    def get_article(self, article_id: str) -> StoredArticle:
-        found = self._select_articles("WHERE a.id = ?", [article_id])
-        if not found:
-            raise NotFoundError(f"no article {article_id}", where=self.path)
-        return found[0]
-
-    def documents_of(self, article_id: str) -> list[Document]:
-        """Every document the article's text arrived from, the first (``StoredArticle.document_id``) first."""
-        rows = self._read(
-            f"SELECT {_LINKED_DOCUMENT_COLUMNS} FROM article_documents l"
-            " JOIN documents d ON d.id = l.document_id WHERE l.article_id = ? ORDER BY l.rowid",
-            (article_id,),
-        )
-        if not rows:
-            self.get_article(article_id)  # raises NotFoundError for an unknown id
-        return [self._document(r) for r in rows]
-
-    def count_articles(self) -> int:
-        count: int = self._read("SELECT count(*) FROM articles")[0][0]
-        return count
-
-    def articles_with_status(self, status: str) -> list[StoredArticle]:
-        """Stored articles with one editorial status (the inbox reads the ``new`` ones), in import order."""
-        return self._select_articles("WHERE a.status = ?", [status], "ORDER BY a.seq")
-
-    def set_status(self, article_ids: Sequence[str], status: str) -> int:
-        """Give articles an editorial status (an editor's accept or reject); returns how many rows changed."""
-        if status not in ARTICLE_STATUSES:
-            raise StoreError(f"unknown article status {status!r}; one of {', '.join(ARTICLE_STATUSES)}")
-        with self._write() as db:
-            rows = [(status, article_id) for article_id in dict.fromkeys(article_ids)]
-            cur = db.executemany("UPDATE articles SET status = ? WHERE id = ?", rows)
-            return int(cur.rowcount)
-
-    def set_snoozed(self, article_ids: Sequence[str], until: str | None) -> int:
-        """Hide articles from the inbox until ``until`` (ISO 8601), or wake them (None); rows changed."""
-        with self._write() as db:
-            rows = [(until, article_id) for article_id in dict.fromkeys(article_ids)]
-            cur = db.executemany("UPDATE articles SET snoozed_until = ? WHERE id = ?", rows)
-            return int(cur.rowcount)
-
-    def snoozes(self) -> dict[str, str]:
-        """``{article id: snoozed_until}`` of every article that has a snooze set (past ones included)."""
-        rows = self._read("SELECT id, snoozed_until FROM articles WHERE snoozed_until IS NOT NULL")
-        return {article_id: until for article_id, until in rows}
-
-    def analysis_by_status(self, status: str, stages: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """``{article id: {stage: result}}`` of ``stages`` for every article with ``status``: the inbox reads
-        its cards' analysis in one query instead of one per article."""
-        if not stages:
-            return {}
-        rows = self._read(
-            "SELECT n.article_id, n.stage, n.result FROM analysis n JOIN articles a ON a.id = n.article_id"
-            f" WHERE a.status = ? AND n.stage IN ({','.join('?' * len(stages))})",
-            [status, *stages],
-        )
-        found: dict[str, dict[str, Any]] = {}
-        for article_id, stage, result in rows:
-            found.setdefault(article_id, {})[stage] = json.loads(result)
-        return found
-
-    # -- analysis results -------------------------------------------------------------------------------
-
-    def save_analysis(self, article_id: str, stage: str, result: Any, version: str) -> None:
-        """Record (or replace) one stage's result for an article."""
-        with self._write() as db:
-            db.execute(
-                "INSERT INTO analysis (article_id, stage, result, version, created_at) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (article_id, stage) DO UPDATE SET result = excluded.result,"
-                " version = excluded.version, created_at = excluded.created_at",
-                (article_id, stage, json.dumps(result, ensure_ascii=False), version, _now()),
-            )
-
-    def analysis(self, article_id: str) -> dict[str, Any]:
-        """Every stage's result for an article: ``{stage: {"result": ..., "version": ...}}``."""
-        rows = self._read("SELECT stage, result, version FROM analysis WHERE article_id = ?", (article_id,))
-        return {stage: {"result": json.loads(result), "version": version} for stage, result, version in rows}
-
-    def stage_results(self, stage: str) -> list[tuple[str, Any]]:
-        """``(article id, result)`` of one stage for every analysed article, in storage order."""
-        rows = self._read(
-            "SELECT a.article_id, a.result FROM analysis a JOIN articles r ON r.id = a.article_id"
-            " WHERE a.stage = ? ORDER BY r.seq",
-            (stage,),
-        )
-        return [(article_id, json.loads(result)) for article_id, result in rows]
 
     # -- search -----------------------------------------------------------------------------------------
 
@@ -588,67 +356,6 @@ class SQLiteStore:
                 return
             below = page[-1][0]
 
-    def _by_seq(self, seqs: list[int]) -> dict[int, StoredArticle]:
-        if not seqs:
-            return {}
-        marks = ",".join("?" * len(seqs))
-        rows = self._read(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles a JOIN documents d ON d.id = a.document_id"
-            f" WHERE a.seq IN ({marks})",
-            seqs,
-        )
-        return {r[0]: self._stored(r) for r in rows}
-
-    def _hit(
-        self, stored: StoredArticle, score: float, terms: list[str], title_hit: bool, marker: tuple[str, str]
-    ) -> SearchHit:
-        art = stored.article
-        snippet = None
-        for text in [*body_fields(art), *title_fields(art)]:
-            snippet = make_snippet(text, terms, chars=self.snippet_chars, marker=marker)
-            if snippet is not None:
-                break
-        return SearchHit(
-            article_id=stored.id,
-            title=art.title,
-            section=art.section,
-            snippet=snippet.marked if snippet else "",
-            score=score,
-            offsets=snippet.offsets if snippet else [],
-            snippet_text=snippet.text if snippet else "",
-            title_hit=title_hit,
-        )
-
-    def search(
-        self,
-        query: str,
-        *,
-        limit: int | None = 10,
-        section: str | None = None,
-        kind: str | None = None,
-        marker: tuple[str, str] = ("【", "】"),
-    ) -> list[SearchHit]:
-        """Articles containing every space-separated term of ``query`` (folded): title hits first, then the
-        rest; within each, by bm25 over the bigram index (ties by recency) when at most RANK_WINDOW index
-        rows match, else newest first. ``limit=None`` returns every hit in the same order."""
-        terms = query_terms(query)
-        if not terms:
-            return []
-        hits: list[SearchHit] = []
-        for stored, score in self._candidates("title_fts", terms, section, kind, limit):
-            if verify(terms, title_fields(stored.article)):
-                hits.append(self._hit(stored, score, terms, True, marker))
-                if limit is not None and len(hits) >= limit:
-                    return hits
-        # Every title hit is in ``hits`` by now, so the body pass skips whatever has one.
-        for stored, score in self._candidates("article_fts", terms, section, kind, limit):
-            art = stored.article
-            if not verify(terms, title_fields(art)) and verify(terms, title_fields(art) + body_fields(art)):
-                hits.append(self._hit(stored, score, terms, False, marker))
-                if limit is not None and len(hits) >= limit:
-                    break
-        return hits
-
     def search_ids(self, query: str, *, section: str | None = None, kind: str | None = None) -> list[str]:
         """Ids of every article matching ``query`` (unranked): the cheap path for counts and recall."""
         terms = query_terms(query)
@@ -672,6 +379,34 @@ class SQLiteStore:
             for r in rows
             if verify(terms, [t for t in (r[1], r[2], r[3], *json.loads(r[4]), r[5], r[6]) if t])
         ]
+
+    # -- rebuilding the index ---------------------------------------------------------------------------
+
+    def reset_index(self) -> None:
+        """Empty both bigram indexes (contentless FTS5 tables can only be emptied whole)."""
+        with self._write() as db:
+            for table in ("article_fts", "title_fts"):
+                db.execute(f"INSERT INTO {table} ({table}) VALUES ('delete-all')")
+
+    def write_index(self, entries: Sequence[tuple[str, str, str]]) -> int:
+        """Index ``(article id, title index text, body index text)`` entries, after :meth:`reset_index`:
+        a contentless FTS5 row cannot be replaced, only added, so a rebuild starts from empty."""
+        if not entries:
+            return 0
+        by_id = {entry[0]: entry for entry in entries}
+        with self._write() as db:
+            seqs = db.execute(
+                f"SELECT seq, id FROM articles WHERE id IN ({','.join('?' * len(by_id))})", list(by_id)
+            ).fetchall()
+            db.executemany(
+                "INSERT INTO article_fts (rowid, title, body) VALUES (?, ?, ?)",
+                [(seq, by_id[article_id][1], by_id[article_id][2]) for seq, article_id in seqs],
+            )
+            db.executemany(
+                "INSERT INTO title_fts (rowid, title) VALUES (?, ?)",
+                [(seq, by_id[article_id][1]) for seq, article_id in seqs],
+            )
+        return len(seqs)
 
     # -- health -----------------------------------------------------------------------------------------
 

@@ -22,10 +22,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jiance.errors import ConfigError, JianceError, NotFoundError
 from jiance.settings import Settings, load_settings
-from jiance.store.sqlite import SQLiteStore
 from jiance.web.deps import Ctx, LoginRequired, login_redirect, public
 from jiance.web.security import SecurityHeaders
-from jiance.workspace import store_path
+from jiance.workspace import open_store
 
 __all__ = ["HTMX_PATH", "app_from_environment", "create_app", "templates"]
 
@@ -95,12 +94,10 @@ def create_app(workspace: Path, settings: Settings | None = None) -> FastAPI:
             "not a jiance workspace (no jiance.toml); run `jiance init DIR` first", where=str(workspace)
         )
     settings = settings or load_settings(workspace)
-    path = store_path(workspace, settings)
-    SQLiteStore(path).close()  # create and migrate once; requests open without migrating
+    open_store(workspace, settings).close()  # create and migrate once; requests open without migrating
     app = FastAPI(title="jiance", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
     app.state.workspace = workspace
     app.state.settings = settings
-    app.state.store_path = path
     app.state.snippet_chars = settings.search_snippet_chars
     app.add_middleware(SecurityHeaders)
     _install_handlers(app)

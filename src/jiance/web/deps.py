@@ -22,7 +22,8 @@ from fastapi.responses import RedirectResponse
 from jiance import accounts
 from jiance.accounts import Session, User
 from jiance.settings import Settings
-from jiance.store.sqlite import SQLiteStore
+from jiance.store.base import Store
+from jiance.workspace import open_store
 
 __all__ = [
     "SESSION_COOKIE",
@@ -53,7 +54,7 @@ class Ctx:
     """One request's view of the app: its own store, the user (None for public routes), their session."""
 
     request: Request
-    store: SQLiteStore
+    store: Store
     settings: Settings
     workspace: Path
     user: User | None = None
@@ -86,11 +87,10 @@ class Ctx:
         return self.user
 
 
-def _open(request: Request) -> SQLiteStore:
+def _open(request: Request) -> Store:
+    """The request's store: SQLite or PostgreSQL, as the workspace says; migrated once by create_app."""
     state = request.app.state
-    return SQLiteStore(
-        state.store_path, migrate=False, check_same_thread=False, snippet_chars=state.snippet_chars
-    )
+    return open_store(state.workspace, state.settings, migrate=False, check_same_thread=False)
 
 
 def _is_htmx(request: Request) -> bool:

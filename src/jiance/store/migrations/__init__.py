@@ -1,4 +1,4 @@
-"""Numbered schema migrations of the SQLite store, applied in order and recorded in ``schema_migrations``.
+"""Numbered schema migrations of each SQL store (SQLite and PostgreSQL number theirs apart), applied in order and recorded in ``schema_migrations``.
 
 A migration is never edited once released: a change to the schema is a new, higher-numbered module listed
 in :data:`SQLITE_MIGRATIONS`. Running the list again is a no-op because applied numbers are recorded.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jiance.store.migrations import (
+    postgres_0001_schema,
     sqlite_0001_initial,
     sqlite_0002_article_documents,
     sqlite_0003_collection,
@@ -17,7 +18,7 @@ from jiance.store.migrations import (
     sqlite_0006_distribution,
 )
 
-__all__ = ["SQLITE_MIGRATIONS", "Migration"]
+__all__ = ["POSTGRES_MIGRATIONS", "SQLITE_MIGRATIONS", "Migration"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,3 +38,5 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "accounts", sqlite_0005_accounts.SQL),
     Migration(6, "distribution", sqlite_0006_distribution.SQL),
 )
+
+POSTGRES_MIGRATIONS: tuple[Migration, ...] = (Migration(1, "schema", postgres_0001_schema.SQL),)
