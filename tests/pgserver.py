@@ -80,7 +80,9 @@ class PGServer:
         if not self.owned:
             return
         subprocess.run(
-            _as_server_user([str(bin_dir() / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop"]),
+            _as_server_user(
+                [str(bin_dir() / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop"]
+            ),
             capture_output=True,
             check=False,
         )
@@ -112,7 +114,17 @@ def start(base: Path | None = None) -> PGServer:
     )
     started = subprocess.run(
         _as_server_user(
-            [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "server.log"), "-w", "start"]
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(root / "server.log"),
+                "-w",
+                "start",
+            ]
         ),
         capture_output=True,
         text=True,

@@ -18,7 +18,9 @@ from typing import Any
 __all__ = ["FIGURES_DIR", "load_all", "record"]
 
 FIGURES_DIR = Path(
-    os.environ.get("JIANCE_RELIABILITY_DIR", Path(__file__).resolve().parents[2] / "test-output" / "reliability")
+    os.environ.get(
+        "JIANCE_RELIABILITY_DIR", Path(__file__).resolve().parents[2] / "test-output" / "reliability"
+    )
 )
 
 
