@@ -14,7 +14,7 @@ CHECKED := src tests benchmarks evals
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 
-.PHONY: all bootstrap system demo test lint fmt bench lock clean distclean
+.PHONY: all bootstrap system demo test lint fmt bench soak fuzz reliability lock clean distclean
 
 all: test
 
@@ -51,6 +51,23 @@ fmt: bootstrap
 bench: bootstrap
 	$(BIN)/python -m benchmarks $(BENCH)
 
+# The long reliability runs (docs: README "Reliability"). Each records its figures under
+# test-output/reliability/; `make reliability` rebuilds the README section from whatever was recorded.
+SOAK_SECONDS ?= 300
+soak: bootstrap
+	$(BIN)/python -m tests.reliability.soak --seconds $(SOAK_SECONDS)
+	$(BIN)/pytest -n $(JOBS) -m slow tests/reliability
+	$(BIN)/python -m tests.reliability.report
+
+FUZZ_SECONDS ?= 60
+fuzz: bootstrap
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python -m fuzz $(FUZZ)
+	$(BIN)/python -m tests.reliability.report
+
+reliability: bootstrap
+	$(BIN)/pytest -n $(JOBS) -m "not slow" tests/reliability
+	$(BIN)/python -m tests.reliability.report
+
 # Re-freeze the lock from the current .venv (after a deliberate upgrade); keeps the header comment.
 lock: bootstrap
 	{ grep '^#' requirements.lock; $(BIN)/python -m pip freeze --exclude-editable | grep -v -e '^#' -e '^-e'; } > requirements.lock.new
@@ -62,4 +79,4 @@ clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) .bench
+	rm -rf $(VENV) .bench .fuzz

@@ -12,6 +12,9 @@
 #   chromium               headless browser for the web app's end-to-end tests (driven by Playwright
 #                          with this executable; Playwright never downloads a browser of its own)
 #   npm                    only when no npm is on PATH: fetch-web-assets.sh takes htmx from the npm registry
+#   postgresql             the server store's tests: they start their own server (initdb + pg_ctl from
+#                          /usr/lib/postgresql/N/bin) in a temporary directory on loopback; the package's
+#                          own cluster is not used. postgresql-contrib brings pg_trgm.
 #
 # Idempotent: packages are checked with `dpkg -s` first; `apt-get update` runs only when something is
 # missing. Runs as root without sudo, or through sudo when not root. Safe under CI (no stdin).
@@ -22,6 +25,7 @@ PACKAGES=(
   poppler-utils fonts-wqy-zenhei fonts-noto-cjk fontconfig
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
   chromium
+  postgresql postgresql-contrib
 )
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 # The font reportlab embeds; checked after install because its path is what the publisher relies on.
@@ -58,3 +62,10 @@ if [ ! -f "$CJK_TTC" ]; then
   exit 1
 fi
 echo "setup-system: CJK font at $CJK_TTC"
+
+# The tests run the server as the package's `postgres` user when they are root (PostgreSQL refuses root).
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "setup-system: PostgreSQL server binaries missing under /usr/lib/postgresql after install" >&2
+  exit 1
+fi
+echo "setup-system: PostgreSQL server at $(ls -d /usr/lib/postgresql/*/bin | tail -1)"

@@ -67,6 +67,10 @@ class SQLStore:
     def _insert_article(self, db: Any, document_id: str, position: int, art: Article) -> bool:
         raise NotImplementedError
 
+    def schema_versions(self) -> list[int]:
+        """The migration numbers recorded as applied, in order."""
+        raise NotImplementedError
+
     def reset_index(self) -> None:
         """Empty the search index, before :meth:`write_index` rebuilds it (``jiance reindex``)."""
         raise NotImplementedError
