@@ -364,6 +364,64 @@ class PostgresStore(SQLStore):
         tx.all_tokens += title_len + body_len
         return True
 
+    def _insert_articles(self, db: Any, document_id: str, articles: Sequence[Article]) -> int:
+        """All of a document's articles in one INSERT … SELECT FROM unnest(…) and its links in another:
+        two round trips instead of two per article. Lexemes travel space-joined (a bigram never holds a
+        space) and become tsvectors on the server. The first occurrence of a repeated text wins."""
+        import json
+
+        first: dict[str, tuple[int, Article]] = {}
+        for pos, art in enumerate(articles):
+            first.setdefault(art.id, (pos, art))
+        columns: list[list[Any]] = [[] for _ in range(27)]
+        stamp = now()
+        for pos, art in first.values():
+            prov = art.provenance
+            grams, title_grams, folded, title_len, body_len = self._index_values(art)
+            values = (
+                art.id, document_id, pos, art.kind, art.section, art.title,
+                json.dumps(art.subheadings, ensure_ascii=False), art.body, art.speaker, art.headline,
+                art.related_title, prov.path, prov.url, prov.line_start, prov.line_end, prov.page_start,
+                prov.page_end, json.dumps(art.issue.to_record(), ensure_ascii=False) if art.issue else None,
+                art.published_at, art.source_name, art.author, stamp, " ".join(grams), " ".join(title_grams),
+                folded, title_len, body_len,
+            )  # fmt: skip
+            for column, value in zip(columns, values, strict=True):
+                column.append(value)
+        types = ["text", "text", "int"] + ["text"] * 10 + ["int"] * 4 + ["text"] * 8 + ["int"] * 2
+        unnest = ", ".join(f"?::{t}[]" for t in types)
+        rows = db.execute(
+            "INSERT INTO articles (id, document_id, position, kind, section, title, subheadings, body,"
+            " speaker, headline, related_title, prov_path, url, line_start, line_end, page_start, page_end,"
+            " issue, published_at, source_name, author, created_at, grams, title_grams, folded, title_len,"
+            " body_len)"
+            " SELECT u.id, u.document_id, u.position, u.kind, u.section, u.title, u.subheadings, u.body,"
+            " u.speaker, u.headline, u.related_title, u.prov_path, u.url, u.line_start, u.line_end,"
+            " u.page_start, u.page_end, u.issue, u.published_at, u.source_name, u.author, u.created_at,"
+            " array_to_tsvector(string_to_array(u.grams, ' ')),"
+            " array_to_tsvector(string_to_array(u.title_grams, ' ')), u.folded, u.title_len, u.body_len"
+            f" FROM unnest({unnest}) AS u (id, document_id, position, kind, section, title, subheadings,"
+            " body, speaker, headline, related_title, prov_path, url, line_start, line_end, page_start,"
+            " page_end, issue, published_at, source_name, author, created_at, grams, title_grams, folded,"
+            " title_len, body_len)"
+            " ON CONFLICT (id) DO NOTHING RETURNING title_len, body_len",
+            columns,
+        ).fetchall()
+        tx = self._tx()
+        for title_len, body_len in rows:
+            tx.rows += 1
+            tx.title_tokens += title_len
+            tx.all_tokens += title_len + body_len
+        positions = list(first.values())
+        db.execute(
+            "INSERT INTO article_documents (article_id, document_id, position, first_seen)"
+            " SELECT * FROM unnest(?::text[], ?::text[], ?::int[], ?::text[])"
+            " ON CONFLICT (article_id, document_id) DO NOTHING",
+            ([a.id for _, a in positions], [document_id] * len(positions), [p for p, _ in positions],
+             [stamp] * len(positions)),
+        )  # fmt: skip
+        return len(rows)
+
     def reset_index(self) -> None:
         """Empty the search index (before :meth:`write_index` rebuilds it)."""
         with self._write() as db:

@@ -115,11 +115,17 @@ class SQLStore:
             self._upsert_document(db, doc, kept, 0 if failed else len(articles))
             if failed:
                 return ImportOutcome("failed", doc.id)
-            new = 0
-            for pos, art in enumerate(articles):
-                new += self._insert_article(db, doc.id, pos, art)
-                self._link(db, art.id, doc.id, pos)
+            new = self._insert_articles(db, doc.id, articles)
             return ImportOutcome("imported", doc.id, new, len(articles) - new)
+
+    def _insert_articles(self, db: Any, document_id: str, articles: Sequence[Article]) -> int:
+        """Insert a document's articles and their links; returns how many were new. A backend with costly
+        round trips (PostgreSQL) does it in one statement instead."""
+        new = 0
+        for pos, art in enumerate(articles):
+            new += self._insert_article(db, document_id, pos, art)
+            self._link(db, art.id, document_id, pos)
+        return new
 
     def _link(self, db: Any, article_id: str, document_id: str, position: int) -> None:
         """Record that ``document_id`` carries the article's text (once per pair; the first position wins)."""
