@@ -18,7 +18,7 @@ from typing import Literal
 from jiance.distribute.base import Attachment, Message
 from jiance.errors import ConfigError
 from jiance.publish.html import render_email_html
-from jiance.publish.markdown import escape_markdown
+from jiance.publish.markdown import escape_markdown, markdown_link
 from jiance.publish.model import Composition, Piece
 
 __all__ = [
@@ -104,7 +104,7 @@ class _Style:
 
     def link(self, label: str, url: str) -> str:
         if self.fmt == "markdown":
-            return f"来源：[{self.esc(label)}]({url.replace(')', '%29').replace(' ', '%20')})"
+            return "来源：" + markdown_link(label, url)  # only http(s) becomes a link in a chat tool
         return f"来源：{label} {url}" if label != url else f"来源：{url}"
 
 

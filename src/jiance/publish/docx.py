@@ -76,6 +76,7 @@ _FIXED_TIME = datetime(2026, 1, 1, tzinfo=UTC)
 _XML_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _HEX_COLOUR_RE = re.compile(r"^#?([0-9a-fA-F]{6})$")
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"  # what stays as is; spaces, quotes and <> are percent-encoded
+_MAX_PROPERTY = 255  # characters python-docx allows in one core property (title, author, subject)
 _LINKABLE_RE = re.compile(r"^(?:https?|mailto):", re.IGNORECASE)
 # What python-docx raises on bytes that are no image it can size (it has no common base class).
 _IMAGE_ERRORS = (
@@ -590,12 +591,18 @@ def _issue_time(composition: Composition) -> datetime:
         return _FIXED_TIME
 
 
+def _property(value: str) -> str:
+    """A core-property value: OPC caps each at 255 characters, and a long branding name must not make
+    python-docx refuse to build the file (the full name is printed on the cover anyway)."""
+    return _text(value)[:_MAX_PROPERTY]
+
+
 def _core_properties(document: Any, composition: Composition) -> None:
     props = document.core_properties
     title = [composition.branding.name, composition.number, composition.date_printed()]
-    props.title = _text(" ".join(p for p in title if p))
-    props.author = _text(composition.branding.publisher or composition.branding.name)
-    props.subject = _text(_edition_label(composition) or "")
+    props.title = _property(" ".join(p for p in title if p))
+    props.author = _property(composition.branding.publisher or composition.branding.name)
+    props.subject = _property(_edition_label(composition) or "")
     props.language = "zh-CN"
     props.revision = 1
     when = _issue_time(composition)

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 
+from jiance.publish.html import safe_url
 from jiance.publish.model import Composition, Piece
 from jiance.records import EXPERT_OPINION, Article, Bulletin
 
-__all__ = ["bulletin_markdown", "composition_markdown", "escape_markdown"]
+__all__ = ["bulletin_markdown", "composition_markdown", "escape_markdown", "markdown_link"]
 
 _INLINE = re.compile(r"([\\`*_\[\]<>|~])")
 _LINE_START = re.compile(r"^(\s*)([#>+\-=])")
@@ -21,6 +22,14 @@ def escape_markdown(text: str) -> str:
     """Backslash-escape what Markdown would read as markup: inline marks anywhere, block marks at the start."""
     text = _INLINE.sub(r"\\\1", text)
     return _ORDERED.sub(r"\1\\\2", _LINE_START.sub(r"\1\\\2", text))
+
+
+def markdown_link(label: str, url: str) -> str:
+    """``[label](url)`` for an absolute http(s) URL, else the escaped label alone: a feed's
+    ``javascript:`` or ``data:`` link must not become a link in a chat tool or an archive's renderer."""
+    if safe_url(url) == "#":
+        return escape_markdown(label)
+    return f"[{escape_markdown(label)}]({url.replace('(', '%28').replace(')', '%29').replace(' ', '%20')})"
 
 
 def _article_lines(article: Article) -> list[str]:
@@ -70,8 +79,7 @@ def _piece_lines(piece: Piece) -> list[str]:
         text = escape_markdown(paragraph)
         lines += [f"#### {text}" if paragraph in subheadings else text, ""]
     if piece.url:
-        link = piece.url.replace(")", "%29").replace(" ", "%20")
-        lines += [f"来源：[{escape_markdown(piece.source_name or piece.url)}]({link})", ""]
+        lines += [f"来源：{markdown_link(piece.source_name or piece.url, piece.url)}", ""]
     return lines
 
 

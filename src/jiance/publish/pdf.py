@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -123,11 +124,18 @@ def _write(document: Any, comp: Composition) -> bytes:
     return data
 
 
+def _unlink_placeholders(html: str) -> str:
+    """Drop the ``href="#"`` that :func:`~jiance.publish.html.safe_url` leaves for a refused link: WeasyPrint
+    resolves it against the assets folder, so the client's PDF would get a ``file:`` link naming the
+    install path. Anchors of the contents are ``#name``, never a bare ``#``, and keep their links."""
+    return html.replace(' href="#"', "")
+
+
 def render_pdf(comp: Composition, *, charts: Sequence[RenderedChart] = ()) -> PdfResult:
     """Lay out and write the bulletin. An empty composition is refused: an empty file helps no one."""
     if comp.empty:
         raise PublishError(f"edition {comp.edition!r} of issue {comp.issue_id} has nothing to print")
-    html = render_html(comp, variant="print", charts=charts)
+    html = _unlink_placeholders(render_html(comp, variant="print", charts=charts))
     fetcher = AssetFetcher()
     with _weasy_warnings() as caught:
         document = _layout(html, fetcher)
@@ -199,7 +207,9 @@ def _fonts(data: bytes) -> list[tuple[str, bool, bool]]:
 
 
 def _squash(text: str) -> str:
-    return "".join(text.split())
+    """Text without spaces and without format characters (zero-width space, bidi controls): neither is
+    drawn, so neither comes back out of the PDF, and a title holding one must still be found."""
+    return "".join(c for c in text if not c.isspace() and unicodedata.category(c) != "Cf")
 
 
 def _title_pages(pages: list[list[str]], titles: list[str], first_body: int) -> dict[str, int]:

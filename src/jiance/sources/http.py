@@ -655,6 +655,10 @@ class Fetcher:
                 raise TooManyRedirectsError(f"more than {self.policy.max_redirects} redirects", where=current)
             redirects.append(current)
             current = _join(current, location)
+        if exchange.status == 304 and not call.headers:
+            # A 304 answers a conditional request only; to a plain GET it would make the caller treat
+            # "nothing" as "unchanged" and skip the source forever, so it is a failure like any other.
+            raise HTTPStatusError("HTTP 304 to a request that was not conditional", where=current, status=304)
         if exchange.status != 304 and not 200 <= exchange.status < 300:
             raise HTTPStatusError(f"HTTP {exchange.status}", where=current, status=exchange.status)
         return exchange, redirects
