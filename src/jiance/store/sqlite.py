@@ -138,7 +138,10 @@ class SQLiteStore(SQLStore):
             yield self._db
             self._db.execute("COMMIT")
         except BaseException as exc:
-            self._db.execute("ROLLBACK")
+            # On a full disk or an I/O error SQLite has rolled back already; a second ROLLBACK would
+            # fail and hide the real reason.
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error):
                 raise StoreError(f"write failed: {exc}", where=self.path) from exc
             raise
@@ -153,10 +156,13 @@ class SQLiteStore(SQLStore):
 
     def migrate(self) -> list[int]:
         """Apply the migrations not yet recorded in ``schema_migrations``; returns the numbers applied."""
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations"
-            " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-        )
+        try:
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations"
+                " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot prepare the store: {exc}", where=self.path) from exc
         done = {row[0] for row in self._read("SELECT version FROM schema_migrations")}
         applied = []
         for migration in SQLITE_MIGRATIONS:
