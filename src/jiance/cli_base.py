@@ -32,12 +32,20 @@ WorkspaceOption = Annotated[
 
 @contextmanager
 def _errors() -> Iterator[None]:
-    """Turn library errors into a one-line message and exit code 2."""
+    """Turn library errors into a one-line message and exit code 1 (2 for configuration).
+
+    A file system that fails under a write outside the store (a full disk, a read-only or failing disk)
+    is a one-line message too, naming the file and the system's reason, not a traceback.
+    """
     try:
         yield
     except JianceError as error:
         err.print(f"error: {error}", markup=False, style="red")
         raise typer.Exit(1 if not isinstance(error, ConfigError) else 2) from None
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        err.print(f"error: {where}{error.strerror or error}", markup=False, style="red")
+        raise typer.Exit(1) from None
 
 
 def _settings(workspace: Path) -> Settings:

@@ -20,6 +20,7 @@ from jiance.errors import (
     JianceError,
     MissingFileError,
     NotFoundError,
+    StoreError,
     TooLargeError,
     UnsupportedFormatError,
 )
@@ -208,6 +209,8 @@ def import_file(path: Path, store: Store, settings: Settings) -> FileResult:
         if known is not None:
             return FileResult(str(path), "unchanged", known.id, articles=known.article_count)
         bulletin = parse_bytes(data, str(path), settings)
+    except StoreError:
+        raise  # a store that cannot be read is no fault of the file: never record it as a failed document
     except JianceError as error:
         doc = _failed_document(
             path, data if data is not None and len(data) <= settings.max_file_mb << 20 else None, error
@@ -238,10 +241,23 @@ def import_paths(
     *,
     on_file: Callable[[FileResult], None] | None = None,
 ) -> ImportReport:
-    """Import every file under ``paths``; re-running is idempotent, failures are recorded, the batch goes on."""
+    """Import every file under ``paths``; re-running is idempotent, failures are recorded, the batch goes on.
+
+    A failing store (a full disk, an I/O error) stops the batch: every later write would fail the same way.
+    Each file is one transaction, so the files before it are stored whole and the one in hand not at all;
+    the error says so, and that a re-run resumes (stored files are recognised by their bytes and skipped).
+    """
     report = ImportReport()
     for path in iter_input_files(paths):
-        result = import_file(path, store, settings)
+        try:
+            result = import_file(path, store, settings)
+        except StoreError as error:
+            stored = report.counts["imported"] + report.counts["unchanged"]
+            raise StoreError(
+                f"{error.message} (while storing {path}: the {stored} files imported before it are stored"
+                " whole, this one not at all; once the store can be written again, importing again resumes)",
+                where=error.where,
+            ) from error
         report.results.append(result)
         if on_file is not None:
             on_file(result)
