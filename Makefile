@@ -9,7 +9,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.jiance-installed
 JOBS   ?= 2
-CHECKED := src tests benchmarks evals
+CHECKED := src tests benchmarks evals fuzz
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1

@@ -33,8 +33,14 @@ import docx
 from docx.enum.style import WD_STYLE_TYPE
 from docx.table import Table
 
-from jiance.errors import CorruptDocumentError, EmptyInputError, EncryptedDocumentError, TooLargeError
-from jiance.readers.sniff import DOCX, ENCRYPTED_PACKAGE, OLE_SIGNATURE
+from jiance.errors import (
+    CorruptDocumentError,
+    EmptyInputError,
+    EncryptedDocumentError,
+    JianceError,
+    TooLargeError,
+)
+from jiance.readers.sniff import DOCX, ENCRYPTED_PACKAGE, OLE_SIGNATURE, ZIP_ERRORS
 from jiance.records import Line, SourceText
 from jiance.text import normalize_line
 
@@ -72,7 +78,7 @@ def _check_archive(data: bytes, path: str, limit: int) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
-    except zipfile.BadZipFile as exc:
+    except ZIP_ERRORS as exc:
         raise CorruptDocumentError(f"not a valid DOCX (zip) file: {exc}", where=path) from exc
     sizes = {info.filename: info.file_size for info in infos}
     if "word/document.xml" not in sizes:
@@ -86,44 +92,77 @@ def _check_archive(data: bytes, path: str, limit: int) -> None:
         raise TooLargeError(f"the archive inflates to {sum(sizes.values()):,} bytes: refused", where=path)
 
 
-def _style_chain(style: Any) -> Iterator[Any]:
-    while style is not None:
-        yield style
-        style = style.base_style
+class _Styles:
+    """Style lookups of one document, remembered.
+
+    python-docx finds a paragraph's or run's style by scanning every style in the file on each access (the
+    default style above all), so a bulletin of a few hundred paragraphs in a template with a hundred styles
+    spent seconds there, enough to run into ``parse_timeout_s`` on a busy machine.
+    """
+
+    def __init__(self, document: Any) -> None:
+        self._styles = document.styles
+        self._by_id: dict[tuple[str | None, int], Any] = {}
+        self._chains: dict[tuple[str | None, int], list[Any]] = {}
+
+    def _get(self, style_id: str | None, kind: int) -> Any:
+        key = (style_id, kind)
+        if key not in self._by_id:
+            self._by_id[key] = self._styles.get_by_id(style_id, kind)
+        return self._by_id[key]
+
+    def of_paragraph(self, paragraph: Any) -> Any:
+        return self._get(paragraph._p.style, WD_STYLE_TYPE.PARAGRAPH)
+
+    def of_run(self, run: Any) -> Any:
+        return self._get(run._r.style, WD_STYLE_TYPE.CHARACTER)
+
+    def chain(self, paragraph: Any) -> list[Any]:
+        """The paragraph's style and the styles it is based on, nearest first (a cycle is cut)."""
+        key = (paragraph._p.style, WD_STYLE_TYPE.PARAGRAPH)
+        if key not in self._chains:
+            chain: list[Any] = []
+            style = self.of_paragraph(paragraph)
+            while style is not None and all(style.element is not seen.element for seen in chain):
+                chain.append(style)
+                style = style.base_style
+            self._chains[key] = chain
+        return self._chains[key]
 
 
-def _outline_level(paragraph: Any) -> int | None:
+def _outline_level(paragraph: Any, styles: _Styles) -> int | None:
     """The w:outlineLvl of the paragraph or its style chain, as a 1-based heading level (9 = body)."""
-    elements = [paragraph._p] + [style.element for style in _style_chain(paragraph.style)]
+    elements = [paragraph._p] + [style.element for style in styles.chain(paragraph)]
     for element in elements:
         props = element.find(_W + "pPr")
         if props is None:
             continue
         found = props.find(_W + "outlineLvl")
         if found is not None:
-            value = int(found.get(_W + "val", "9"))
+            raw = found.get(_W + "val", "9")
+            value = int(raw) if raw.isdigit() else 9
             return value + 1 if value < 9 else None
     return None
 
 
-def _style_level(paragraph: Any) -> int | None:
-    for style in _style_chain(paragraph.style):
+def _style_level(paragraph: Any, styles: _Styles) -> int | None:
+    for style in styles.chain(paragraph):
         name = (style.name or "").strip().lower()
         if name in _TITLE_STYLES:
             return 0
         match = _HEADING_STYLE_RE.match(name)
         if match:
             return int(match.group(1))
-    return _outline_level(paragraph)
+    return _outline_level(paragraph, styles)
 
 
-def _inherited(run: Any, paragraph: Any, attribute: str) -> Any:
+def _inherited(run: Any, paragraph: Any, attribute: str, styles: _Styles) -> Any:
     """A run's font attribute, falling back to its character style and then the paragraph style chain."""
     value = getattr(run.font, attribute)
     if value is not None:
         return value
-    styles = ([run.style] if run.style is not None else []) + list(_style_chain(paragraph.style))
-    for style in styles:
+    run_style = styles.of_run(run)
+    for style in ([run_style] if run_style is not None else []) + styles.chain(paragraph):
         value = getattr(style.font, attribute)
         if value is not None:
             return value
@@ -140,21 +179,21 @@ def _join_breaks(text: str) -> str:
     return out
 
 
-def _para(paragraph: Any, default_size: float | None) -> _Para | None:
+def _para(paragraph: Any, default_size: float | None, styles: _Styles) -> _Para | None:
     text = normalize_line(_join_breaks(paragraph.text.replace("\t", " "))).strip()
     if not text:
         return None
     runs = [run for run in paragraph.runs if run.text.strip()]
-    bolds = [bool(_inherited(run, paragraph, "bold")) for run in runs]
+    bolds = [bool(_inherited(run, paragraph, "bold", styles)) for run in runs]
     sizes: Counter[float] = Counter()
     for run in runs:
-        size = _inherited(run, paragraph, "size")
+        size = _inherited(run, paragraph, "size", styles)
         points = size.pt if size is not None else default_size
         if points is not None:
             sizes[float(points)] += len(run.text)
     return _Para(
         text=text,
-        style_level=_style_level(paragraph),
+        style_level=_style_level(paragraph, styles),
         bold=all(bolds) if bolds else None,
         size=sizes.most_common(1)[0][0] if sizes else None,
     )
@@ -200,8 +239,9 @@ class _FieldTracker:
         return found
 
 
-def _contents_style(paragraph: Any) -> bool:
-    name = (paragraph.style.name or "") if paragraph.style is not None else ""
+def _contents_style(paragraph: Any, styles: _Styles) -> bool:
+    style = styles.of_paragraph(paragraph)
+    name = (style.name or "") if style is not None else ""
     return bool(_TOC_STYLE_RE.match(name.strip()))
 
 
@@ -222,16 +262,17 @@ class _Sorted:
     sources: list[str]
 
 
-def _sort_blocks(document: Any) -> _Sorted:
+def _sort_blocks(document: Any, styles: _Styles) -> _Sorted:
     """Set apart the contents field, the cover before it and source lines; the rest is the body."""
     fields = _FieldTracker()
     kinds: list[tuple[str, Any]] = []
     for block in _blocks(document):
         in_toc = fields.inside(block)
-        kind = "contents" if in_toc or _contents_style(block) else "source" if _source_line(block) else "body"
+        toc = in_toc or _contents_style(block, styles)
+        kind = "contents" if toc else "source" if _source_line(block) else "body"
         kinds.append((kind, block))
     first_toc = next((i for i, (kind, _) in enumerate(kinds) if kind == "contents"), 0)
-    if any(kind == "body" and (_style_level(b) or 0) >= 1 for kind, b in kinds[:first_toc]):
+    if any(kind == "body" and (_style_level(b, styles) or 0) >= 1 for kind, b in kinds[:first_toc]):
         first_toc = 0  # a heading before the contents: no cover to set apart
     out = _Sorted([], [], [], [])
     for index, (kind, block) in enumerate(kinds):
@@ -310,17 +351,33 @@ def _furniture(document: Any, part: str) -> str:
 def _open(data: bytes, path: str) -> Any:
     try:
         return docx.Document(io.BytesIO(data))
+    except MemoryError:
+        raise  # the sandbox reports it as the memory limit
     except Exception as exc:  # python-docx raises KeyError, ValueError or lxml errors on broken parts
         raise CorruptDocumentError(f"malformed DOCX: {type(exc).__name__}: {exc}", where=path) from exc
 
 
 def read_docx(data: bytes, path: str, *, max_xml_bytes: int = MAX_DOCUMENT_XML_BYTES) -> SourceText:
-    """Read a DOCX file into paragraph lines with heading levels, weight and size for the splitter."""
+    """Read a DOCX file into paragraph lines with heading levels, weight and size for the splitter.
+
+    Only project errors leave: python-docx meets broken parts lazily (a style, a relationship, a number
+    that is not one) and raises whatever its internals raise; that is a corrupt document to the caller.
+    """
     _check_archive(data, path, max_xml_bytes)
     document = _open(data, path)
+    try:
+        return _read(document, path)
+    except (JianceError, MemoryError):
+        raise
+    except Exception as exc:
+        raise CorruptDocumentError(f"malformed DOCX: {type(exc).__name__}: {exc}", where=path) from exc
+
+
+def _read(document: Any, path: str) -> SourceText:
+    styles = _Styles(document)
     default = _default_size(document)
-    blocks = _sort_blocks(document)
-    paras = [p for p in (_para(block, default) for block in blocks.body) if p is not None]
+    blocks = _sort_blocks(document, styles)
+    paras = [p for p in (_para(block, default, styles) for block in blocks.body) if p is not None]
     if not paras:
         raise EmptyInputError("the DOCX holds no text", where=path)
     lines = [

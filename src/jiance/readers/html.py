@@ -29,6 +29,8 @@ __all__ = ["declared_charset", "is_bulletin", "read_html"]
 
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.IGNORECASE)
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
+# Characters XML cannot hold: lxml parses a page with them but refuses them when the tree is edited.
+_NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SKIP = {"script", "style", "noscript", "template", "nav", "svg", "iframe", "button", "form", "select"}
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _LEAVES = {"p", "li", "dt", "dd", "pre", "td", "th", "caption", "figcaption", *_HEADINGS}
@@ -237,14 +239,16 @@ def _article(text: str, root: Any) -> tuple[list[Line], dict[str, str]]:
 def read_html(data: bytes, path: str, declared: str | None = None) -> SourceText:
     """Read an HTML bulletin (structure kept) or article page (main text extracted) into lines."""
     decoded = decode_bytes(data, declared=declared or declared_charset(data), where=path)
-    root = _parse(decoded.text, path)
+    # The decoder lets a stray control character through (a text file may hold one); a tree cannot.
+    text = _NOT_XML_RE.sub("", decoded.text)
+    root = _parse(text, path)
     _strip_furniture(root)
     if is_bulletin(root):
         lines, meta = _bulletin_lines(root), {"kind": "bulletin"}
         if title := _page_title(root):
             meta["title"] = title
     else:
-        lines, meta = _article(decoded.text, root)
+        lines, meta = _article(text, root)
         meta["kind"] = "article"
     if not lines:
         raise EmptyInputError("the page holds no text", where=path)

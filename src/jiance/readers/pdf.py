@@ -28,11 +28,17 @@ from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordInc
 from pdfminer.pdffont import PDFUnicodeNotDefined
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
-from pdfminer.pdfparser import PDFParser
-from pdfminer.pdftypes import resolve1
+from pdfminer.pdfparser import PDFParser, PDFSyntaxError
+from pdfminer.pdftypes import PDFObjRef, resolve1
 from pdfminer.utils import decode_text
 
-from jiance.errors import CorruptDocumentError, EmptyInputError, EncryptedDocumentError, NoTextLayerError
+from jiance.errors import (
+    CorruptDocumentError,
+    EmptyInputError,
+    EncryptedDocumentError,
+    JianceError,
+    NoTextLayerError,
+)
 from jiance.records import Line, SourceText
 from jiance.text import is_cjk, normalize_line
 
@@ -267,6 +273,28 @@ def _make_line(glyphs: list[_Glyph], lineno: int, page: int) -> Line:
     )
 
 
+_MAX_REFERENCE_CHAIN = 32
+
+
+class _Document(PDFDocument):
+    """pdfminer's document with indirect references resolved here, where a cycle can be refused.
+
+    ``resolve1`` follows a reference to a reference until it reaches an object, so an object that is a
+    reference to itself (``6 0 obj 6 0 R endobj``) kept pdfminer looping forever on a 600-byte file
+    (found by fuzz_pdf). Returning the end of the chain, not the next link, changes nothing else.
+    """
+
+    def getobj(self, objid: int) -> object:
+        seen = {objid}
+        found = super().getobj(objid)
+        while isinstance(found, PDFObjRef):
+            if found.objid in seen or len(seen) > _MAX_REFERENCE_CHAIN:
+                raise PDFSyntaxError(f"object {objid} is a cycle of references")
+            seen.add(found.objid)
+            found = super().getobj(found.objid)
+        return found
+
+
 def _open(data: bytes, path: str) -> PDFDocument:
     """Parse the document structure, turning pdfminer's failures into our error hierarchy."""
     if not data.lstrip()[:5].startswith(b"%PDF"):
@@ -274,9 +302,11 @@ def _open(data: bytes, path: str) -> PDFDocument:
     if b"%%EOF" not in data[-4096:]:
         raise CorruptDocumentError("truncated PDF: the file does not end with %%EOF", where=path)
     try:
-        return PDFDocument(PDFParser(io.BytesIO(data)), password="")
+        return _Document(PDFParser(io.BytesIO(data)), password="")
     except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
         raise EncryptedDocumentError("encrypted PDF: password protected", where=path) from exc
+    except MemoryError:
+        raise  # an inflating stream: the sandbox reports the memory limit, not a corrupt file
     except Exception as exc:  # pdfminer raises many unrelated types on malformed input
         raise CorruptDocumentError(f"malformed PDF: {type(exc).__name__}: {exc}", where=path) from exc
 
@@ -344,13 +374,28 @@ def _pages(document: PDFDocument, path: str) -> Iterator[_PageGlyphs]:
             collected = _collect(device.get_result(), device.bold_of)
             collected.glyphs.extend(device.glyphs)
             yield collected
+    except MemoryError:
+        raise
     except Exception as exc:  # a broken content stream or object deep in the file
         raise CorruptDocumentError(f"malformed PDF page: {type(exc).__name__}: {exc}", where=path) from exc
 
 
 def read_pdf(data: bytes, path: str) -> SourceText:
-    """Read a PDF's text layer into visual lines with size, weight, edges and page for the splitter."""
+    """Read a PDF's text layer into visual lines with size, weight, edges and page for the splitter.
+
+    Only project errors leave (and ``MemoryError``, which the sandbox reports as its memory limit):
+    pdfminer resolves objects lazily, so a broken one can surface anywhere, down to the title.
+    """
     document = _open(data, path)
+    try:
+        return _read(document, path)
+    except (JianceError, MemoryError):
+        raise
+    except Exception as exc:
+        raise CorruptDocumentError(f"malformed PDF: {type(exc).__name__}: {exc}", where=path) from exc
+
+
+def _read(document: PDFDocument, path: str) -> SourceText:
     lines: list[Line] = []
     pages = images = 0
     width: float | None = None

@@ -14,7 +14,7 @@ from pathlib import PurePath
 
 from jiance.errors import UnsupportedFormatError
 
-__all__ = ["DOCX", "ENCRYPTED_PACKAGE", "HTML", "OLE_SIGNATURE", "PDF", "TEXT", "sniff"]
+__all__ = ["DOCX", "ENCRYPTED_PACKAGE", "HTML", "OLE_SIGNATURE", "PDF", "TEXT", "ZIP_ERRORS", "sniff"]
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -24,6 +24,17 @@ OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _HTML_RE = re.compile(rb"<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>]|meta\s|title>)", re.IGNORECASE)
 _HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
+# What zipfile raises on a damaged archive: BadZipFile mostly, but an unknown version field, a bad
+# header length or an overflowing offset surface as these instead.
+ZIP_ERRORS: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,
+    ValueError,
+    EOFError,
+    OverflowError,
+    OSError,
+)
 _BINARY_MAGIC = {
     b"\x89PNG": "a PNG image",
     b"\xff\xd8\xff": "a JPEG image",
@@ -38,7 +49,7 @@ def _zip_kind(data: bytes, path: str | None) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-    except zipfile.BadZipFile:
+    except ZIP_ERRORS:
         if (path or "").lower().endswith(".docx"):
             return DOCX  # a damaged DOCX: the DOCX reader reports it as corrupt
         raise UnsupportedFormatError("a damaged zip archive, not a DOCX", where=path) from None

@@ -1,8 +1,9 @@
 """Bytes become text here and nowhere else.
 
 Order of evidence: a byte-order mark; the charset the caller was told (HTTP header, meta tag, source
-config); UTF-16 recognised by its NUL pattern; strict UTF-8; strict GB18030 (a superset of GB2312 and GBK,
-so one codec covers the bulletins our users receive); then charset-normalizer's guess. Every candidate
+config), unless its decode shows the signs of a wrong label that the unlabeled reading lacks; UTF-16
+recognised by its NUL pattern; strict UTF-8; strict GB18030 (a superset of GB2312 and GBK, so one codec
+covers the bulletins our users receive); then charset-normalizer's guess. Every candidate
 must also *look like text*: GB18030 decodes almost any byte string, so a decode is accepted only when its
 Han characters are mostly common ones (GB2312 level 1, computed from the codec itself) and it holds no
 control characters. Text that passes no test raises :class:`~jiance.errors.DecodeError` with the reason:
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from jiance.errors import DecodeError, EmptyInputError, UnsupportedFormatError
 from jiance.text.normalize import CJK_RE
 
-__all__ = ["Decoded", "common_hanzi", "decode_bytes", "looks_like_text"]
+__all__ = ["Decoded", "common_hanzi", "decode_bytes", "looks_like_text", "mojibake_signs"]
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -30,6 +31,12 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f]")
 _LATIN1_RE = re.compile(r"[\u00c0-\u00ff]")
+_HALFWIDTH_KANA_RE = re.compile(r"[\uff61-\uff9f]")
+_LATIN1_BLOCK_RE = re.compile(r"[\u0080-\u00ff]")
+_KANA_RE = re.compile(r"[\u3041-\u30ff]")
+_HANGUL = "[\uac00-\ud7af]"
+_HANGUL_BESIDE_HAN_RE = re.compile(rf"(?={_HANGUL}{CJK_RE.pattern}|{CJK_RE.pattern}{_HANGUL})")
+_UNICODE_LABELS = ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32")
 _ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "x-gbk": "gb18030", "utf8": "utf-8"}
 
 
@@ -130,6 +137,44 @@ def _canonical(label: str) -> str:
     return _ALIASES.get(label, label)
 
 
+def mojibake_signs(text: str) -> int:
+    """Characters that a wrong charset label leaves in what should be Chinese text, counted.
+
+    Each wrong label has its tell: Latin-1 and Windows code pages turn every GB byte into an accented
+    letter or symbol (U+0080-U+00FF); Shift_JIS gives half-width katakana; EUC-KR gives Hangul syllables
+    glued to Han characters, which Korean prose does not do; Big5 or GB read with the other's table gives
+    rare Han characters. Rare Han characters are no sign in Japanese text (kana present), whose kanji
+    are often not common Chinese ones.
+    """
+    sample = text[:20_000]
+    signs = len(_LATIN1_BLOCK_RE.findall(sample)) + len(_HALFWIDTH_KANA_RE.findall(sample))
+    signs += len(_HANGUL_BESIDE_HAN_RE.findall(sample))
+    if not _KANA_RE.search(sample):
+        common = common_hanzi()
+        signs += sum(1 for c in CJK_RE.findall(sample) if c not in common)
+    return signs
+
+
+def _second_opinion(data: bytes, declared: Decoded) -> Decoded:
+    """The declared reading, unless reading the bytes without the label shows clearly fewer mojibake signs.
+
+    Servers and page templates send wrong labels (ISO-8859-1 by default, gb2312 on UTF-8 pages, big5
+    on GB pages). A label is evidence, not proof: when strict UTF-8 or GB18030 also decode the bytes and
+    the result has under half the signs of a wrong label (:func:`mojibake_signs`), that result wins.
+    """
+    if declared.encoding in _UNICODE_LABELS or b"\x00" in data[:8192]:
+        return declared
+    for encoding in ("utf-8", "gb18030"):
+        if encoding == declared.encoding:
+            return declared
+        other = _try(data, encoding, "declared-overruled")
+        if other is not None:
+            if other.text != declared.text and 2 * mojibake_signs(other.text) < mojibake_signs(declared.text):
+                return other
+            return declared
+    return declared
+
+
 def _detector_guess(data: bytes) -> Decoded | None:
     from charset_normalizer import from_bytes
 
@@ -154,7 +199,7 @@ def decode_bytes(data: bytes, *, declared: str | None = None, where: str | None 
     if declared:
         decoded = _try(data, _canonical(declared), "declared")
         if decoded is not None:
-            return decoded
+            return _second_opinion(data, decoded)
     utf16 = _utf16_without_bom(data)
     if utf16:
         decoded = _try(data, utf16, "nul-pattern")
