@@ -23,9 +23,12 @@ __all__ = [
     "AnalysisContext",
     "AnalyzedArticle",
     "StoreAnalysisReport",
+    "analyze_article",
     "analyze_articles",
     "analyze_store",
+    "column_model",
     "default_context",
+    "save_results",
     "stored_records",
 ]
 
@@ -126,6 +129,16 @@ def default_context(
     )
 
 
+def column_model(features: Sequence[tuple[Any, str]]) -> Any:
+    """The column model :func:`default_context` fits, from precomputed ``(column_features, column)`` of the
+    labelled articles (a distributed run computes them on workers); the samples when under two columns."""
+    from jiance.stages.columns import ColumnModel
+
+    if len({column for _, column in features}) < 2:
+        return ColumnModel.fit(_labelled_samples())
+    return ColumnModel.fit_features(features)
+
+
 def _summarizer(settings: Settings | None) -> Any:
     """The configured LLM summariser (``llm_base_url`` and ``llm_model``), or None: never required."""
     if settings is None or not settings.llm_base_url or not settings.llm_model:
@@ -150,6 +163,30 @@ def _summary(article: Article, figures: list[Any], context: AnalysisContext) -> 
     return extractive if getattr(written, "invalid_citations", None) else written
 
 
+def analyze_article(
+    article: Article, context: AnalysisContext, taxonomy: Any, corpus: Any
+) -> AnalyzedArticle:
+    """The per-article stages of one article, given the batch's learnt ``taxonomy`` and ``corpus`` df.
+
+    A pure function of its inputs, so a distributed run can call it on workers, partition by partition.
+    """
+    from jiance.stages.entities import entities_of
+    from jiance.stages.figures import figures_of
+    from jiance.stages.keywords import keywords
+    from jiance.stages.tags import tags_of
+
+    figures = figures_of(article)
+    return AnalyzedArticle(
+        article,
+        figures=figures,
+        entities=entities_of(article, context.aliases),
+        tags=tags_of(article, taxonomy),
+        column=context.column_model.suggest(article),
+        summary=_summary(article, [f.to_figure() for f in figures], context),
+        keywords=keywords(article, corpus_df=corpus),
+    )
+
+
 def analyze_articles(
     articles: Sequence[Article], context: AnalysisContext, *, only: set[str] | None = None
 ) -> list[AnalyzedArticle]:
@@ -159,11 +196,9 @@ def analyze_articles(
     always see every article, so a new reprint joins the group of an old original.
     """
     from jiance.stages.dedup import duplicate_groups
-    from jiance.stages.entities import entities_of
     from jiance.stages.events import events
-    from jiance.stages.figures import figures_of
-    from jiance.stages.keywords import CorpusDF, keywords
-    from jiance.stages.tags import learn_profiles, tags_of
+    from jiance.stages.keywords import CorpusDF
+    from jiance.stages.tags import learn_profiles
 
     corpus = CorpusDF.of(articles)
     taxonomy = learn_profiles(context.taxonomy, articles)  # the statistical fallback, from this batch
@@ -172,18 +207,7 @@ def analyze_articles(
         if only is not None and article.id not in only:
             out.append(AnalyzedArticle(article))
             continue
-        figures = figures_of(article)
-        out.append(
-            AnalyzedArticle(
-                article,
-                figures=figures,
-                entities=entities_of(article, context.aliases),
-                tags=tags_of(article, taxonomy),
-                column=context.column_model.suggest(article),
-                summary=_summary(article, [f.to_figure() for f in figures], context),
-                keywords=keywords(article, corpus_df=corpus),
-            )
-        )
+        out.append(analyze_article(article, context, taxonomy, corpus))
     groups = duplicate_groups(articles)
     # The event stage's own evidence (names, meetings, figures, dates, rare terms) was tuned alone; fed
     # the entity stage's organisations it chains topical neighbours (华为, 5nm) into one event.
@@ -224,16 +248,27 @@ def analyze_store(
     analysed = analyze_articles([s.article for s in stored], context, only=fresh_ids) if fresh else []
     updated = 0
     for result in analysed:
-        article_id = result.article.id
-        saved = store.analysis(article_id)
-        for stage, value in result.results().items():
-            batch_stage = stage in ("duplicate_group", "event")
-            if article_id not in fresh_ids and not batch_stage:
-                continue  # an old article's own results are current
-            if article_id in fresh_ids or saved.get(stage, {}).get("result") != value:
-                store.save_analysis(article_id, stage, value, ANALYSIS_VERSION)
-                updated += batch_stage and article_id not in fresh_ids
+        updated += save_results(store, result, fresh=result.article.id in fresh_ids)
     return StoreAnalysisReport(len(fresh), len(stored) - len(fresh), updated)
+
+
+def save_results(store: Store, result: AnalyzedArticle, *, fresh: bool) -> int:
+    """Save one article's results the way ``jiance analyze`` does; return how many of an old article's
+    duplicate group or event changed (counted in the report's ``groups_updated``).
+
+    A fresh article gets every stage saved; an old one only its batch stages, and only when they changed.
+    """
+    article_id = result.article.id
+    saved = store.analysis(article_id)
+    updated = 0
+    for stage, value in result.results().items():
+        batch_stage = stage in ("duplicate_group", "event")
+        if not fresh and not batch_stage:
+            continue  # an old article's own results are current
+        if fresh or saved.get(stage, {}).get("result") != value:
+            store.save_analysis(article_id, stage, value, ANALYSIS_VERSION)
+            updated += batch_stage and not fresh
+    return updated
 
 
 def stored_records(store: Store) -> list[dict[str, Any]]:

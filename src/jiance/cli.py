@@ -481,6 +481,8 @@ def watch(
 
 
 from jiance.cli_alerts import alerts_app  # noqa: E402 - alert rules
+from jiance.cli_batch import batch_app, reindex  # noqa: E402 - the same work on a Dask cluster
+from jiance.cli_db import db_app  # noqa: E402 - migrations, integrity, copying a store
 from jiance.cli_issue import build, issue_app  # noqa: E402 - the publishing commands, registered here
 from jiance.cli_send import outbox_app, send  # noqa: E402 - distribution: send an edition, the outbox
 from jiance.cli_trends import trends_app  # noqa: E402 - bursts, threads, figure series
@@ -496,6 +498,9 @@ app.command("serve")(serve)
 app.command("mcp")(mcp)
 app.command("send")(send)
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(batch_app, name="batch")
+app.command("reindex")(reindex)
+app.add_typer(db_app, name="db")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -35,6 +35,9 @@ __all__ = [
     "SHINGLE",
     "DuplicatePair",
     "Signature",
+    "article_text",
+    "band_keys",
+    "bucket_pairs",
     "candidate_pairs",
     "clean_text",
     "duplicate_groups",
@@ -44,6 +47,8 @@ __all__ = [
     "shingle_hashes",
     "signature",
     "signature_matrix",
+    "union_groups",
+    "verify_shingles",
 ]
 
 SHINGLE = 5
@@ -189,13 +194,24 @@ def candidate_pairs(matrix: U32) -> npt.NDArray[np.int64]:
     as a chain plus a star on their first member, which still connects them all for union-find.
     """
     found: list[npt.NDArray[np.int64]] = []
+    keys = band_keys(matrix)
     for band in range(BANDS):
-        keys = _band_keys(matrix[:, band * ROWS : (band + 1) * ROWS])
-        found.extend(_bucket_pairs(keys))
+        found.extend(bucket_pairs(keys[:, band]))
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
     pairs = np.concatenate(found)
     return np.unique(np.sort(pairs, axis=1), axis=0)
+
+
+def band_keys(matrix: U32) -> U64:
+    """The (n, BANDS) LSH keys of an (n, NUM_PERM) signature matrix: what a distributed run shuffles.
+
+    A row's keys depend on its signature only, so they can be computed partition by partition.
+    """
+    keys = np.zeros((matrix.shape[0], BANDS), dtype=np.uint64)
+    for band in range(BANDS):
+        keys[:, band] = _band_keys(matrix[:, band * ROWS : (band + 1) * ROWS])
+    return keys
 
 
 def _band_keys(rows: U32) -> U64:
@@ -207,8 +223,12 @@ def _band_keys(rows: U32) -> U64:
     return acc
 
 
-def _bucket_pairs(keys: U64) -> list[npt.NDArray[np.int64]]:
-    """Pairs of indices sharing a key: all pairs of small runs, chain + star for big runs."""
+def bucket_pairs(keys: U64) -> list[npt.NDArray[np.int64]]:
+    """Pairs of indices sharing a key (one band): all pairs of small runs, chain + star for big runs.
+
+    Members of a run are taken in index order (stable sort), so a caller holding any subset of the rows
+    in their global order gets exactly the pairs the whole matrix would give for those rows' keys.
+    """
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
     same = ordered[1:] == ordered[:-1]
@@ -268,28 +288,39 @@ def group_matrix(keys: Sequence[str], matrix: U32, sizes: npt.NDArray[np.int64])
     jac, cont = _estimated(matrix, sizes, pairs)
     smaller = np.minimum(sizes[pairs[:, 0]], sizes[pairs[:, 1]]) if len(pairs) else sizes[:0]
     ok = (smaller >= MIN_SHINGLES) & ((jac >= JACCARD_MIN) | (cont >= CONTAINMENT_MIN))
-    return _groups(keys, pairs[ok].tolist())
+    return union_groups(keys, pairs[ok].tolist())
 
 
-def _article_text(article: Article) -> str:
+def article_text(article: Article) -> str:
     """What is compared: the body (a reprint often changes the title), or the title when there is none."""
     return article.body if article.body.strip() else article.title
 
 
+def verify_shingles(first: U64, second: U64) -> tuple[float, float] | None:
+    """Exact (jaccard, containment) of two candidates' shingle sets, rounded, or None when not duplicates.
+
+    The one verification rule, whether the pair came from one batch or from a shuffle across partitions.
+    """
+    inter = len(np.intersect1d(first, second, assume_unique=True))
+    smaller = min(len(first), len(second))
+    union = len(first) + len(second) - inter
+    jaccard = inter / union if union else 0.0
+    containment = inter / smaller if smaller else 0.0
+    if not _accept(jaccard, containment, smaller):
+        return None
+    return round(jaccard, 4), round(containment, 4)
+
+
 def duplicate_pairs(articles: Sequence[Article]) -> list[DuplicatePair]:
     """Every verified near-duplicate pair among ``articles``, checked exactly on the shingle sets."""
-    shingles = [shingle_hashes(_article_text(article)) for article in articles]
+    shingles = [shingle_hashes(article_text(article)) for article in articles]
     signatures = [Signature(_minhash(hashes), len(hashes)) for hashes in shingles]
     ids = [article.id for article in articles]
     found: list[DuplicatePair] = []
     for i, j in candidate_pairs(signature_matrix(signatures)).tolist():
-        inter = len(np.intersect1d(shingles[i], shingles[j], assume_unique=True))
-        smaller = min(len(shingles[i]), len(shingles[j]))
-        union = len(shingles[i]) + len(shingles[j]) - inter
-        jaccard = inter / union if union else 0.0
-        containment = inter / smaller if smaller else 0.0
-        if ids[i] != ids[j] and _accept(jaccard, containment, smaller):
-            found.append(DuplicatePair(ids[i], ids[j], round(jaccard, 4), round(containment, 4)))
+        measures = verify_shingles(shingles[i], shingles[j]) if ids[i] != ids[j] else None
+        if measures is not None:
+            found.append(DuplicatePair(ids[i], ids[j], *measures))
     return found
 
 
@@ -300,10 +331,10 @@ def duplicate_groups(articles: Sequence[Article]) -> dict[str, str]:
     every record and a reader can select ``duplicate_group == id`` to keep one copy of each story.
     """
     pairs = [(pair.first, pair.second) for pair in duplicate_pairs(articles)]
-    return _groups([article.id for article in articles], pairs)
+    return union_groups([article.id for article in articles], pairs)
 
 
-def _groups(keys: Sequence[str], pairs: Iterable[Sequence[int] | Sequence[str]]) -> dict[str, str]:
+def union_groups(keys: Sequence[str], pairs: Iterable[Sequence[int] | Sequence[str]]) -> dict[str, str]:
     """Union-find over ``pairs`` (indices into ``keys`` or keys themselves); each root is the smallest key."""
     parent: dict[str, str] = {key: key for key in keys}
 

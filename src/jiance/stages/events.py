@@ -20,14 +20,27 @@ import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from jiance.records import Article, Entity, Figure
 from jiance.text import fold
 
-__all__ = ["EventInfo", "Evidence", "article_evidence", "event_links", "events"]
+__all__ = [
+    "EventInfo",
+    "Evidence",
+    "article_evidence",
+    "candidate_cap",
+    "cluster_events",
+    "event_links",
+    "events",
+    "item_weights",
+    "link_pair",
+    "person_names",
+    "posting_kind",
+    "share_names",
+]
 
 WEIGHTS = {
     "person": 3.0,
@@ -189,16 +202,40 @@ def _candidate_pairs(
     near-linear instead of every pair. An item found in more than ``2·√n`` articles does not make
     candidates; a pair whose only non-term evidence is that common is not looked for.
     """
-    cap = max(20, int(2 * math.sqrt(total)))
+    cap = candidate_cap(total)
     postings: dict[tuple[str, str], list[int]] = {}
     for i, ev in enumerate(evidence):
         for kind, items in ev.items.items():
-            if kind == "term" or WEIGHTS.get(kind, 0.0) <= 0:
+            if not posting_kind(kind):
                 continue
             for item in items:
                 if 2 <= df[(kind, item)] <= cap:
                     postings.setdefault((kind, item), []).append(i)
     return {pair for members in postings.values() for pair in itertools.combinations(members, 2)}
+
+
+def candidate_cap(total: int) -> int:
+    """An item in more than this many of ``total`` articles is too common to make candidates."""
+    return max(20, int(2 * math.sqrt(total)))
+
+
+def posting_kind(kind: str) -> bool:
+    """Whether items of ``kind`` make candidates (rare terms and weightless kinds never do)."""
+    return kind != "term" and WEIGHTS.get(kind, 0.0) > 0
+
+
+def link_pair(
+    first: Evidence, second: Evidence, weights: dict[tuple[str, str], float]
+) -> tuple[float, list[str]] | None:
+    """``(score, reasons)`` when two articles' shared evidence makes them one event, else None.
+
+    ``weights`` needs only the items the two share (a distributed run looks those up).
+    """
+    score, reasons = _pair_score(first, second, weights)
+    kinds = {_KIND_CLASS.get(reason.split("：", 1)[0], reason.split("：", 1)[0]) for reason in reasons}
+    if score >= LINK_SCORE and len(kinds - {"term"}) >= 1 and len(kinds) >= LINK_KINDS:
+        return round(score, 2), reasons
+    return None
 
 
 def event_links(evidence: Sequence[Evidence]) -> list[tuple[int, int, float, list[str]]]:
@@ -210,10 +247,9 @@ def event_links(evidence: Sequence[Evidence]) -> list[tuple[int, int, float, lis
     weights = item_weights(df, total)
     links = []
     for i, j in sorted(_candidate_pairs(evidence, df, total)):
-        score, reasons = _pair_score(evidence[i], evidence[j], weights)
-        kinds = {_KIND_CLASS.get(reason.split("：", 1)[0], reason.split("：", 1)[0]) for reason in reasons}
-        if score >= LINK_SCORE and len(kinds - {"term"}) >= 1 and len(kinds) >= LINK_KINDS:
-            links.append((i, j, round(score, 2), reasons))
+        linked = link_pair(evidence[i], evidence[j], weights)
+        if linked is not None:
+            links.append((i, j, *linked))
     return links
 
 
@@ -252,16 +288,26 @@ def item_weights(df: Counter[tuple[str, str]], total: int) -> dict[tuple[str, st
     return {(kind, item): WEIGHTS[kind] * _rarity(count, total) for (kind, item), count in df.items()}
 
 
+def person_names(article: Article) -> set[str]:
+    """The people the pattern finds in one article: what :func:`share_names` looks for batch-wide."""
+    return _people(article, _text(article))
+
+
 def _share_names(articles: Sequence[Article], evidence: Sequence[Evidence]) -> None:
     """A person named with a title in one article is the same person when another says the name bare.
 
     A second report often introduces 罗俊杰 with a different title or none, so the names the pattern
     found anywhere in the batch are looked up in every article's text.
     """
+    names = {name for ev in evidence for name in ev.items.get("person", set())}
+    share_names(articles, evidence, names)
+
+
+def share_names(articles: Sequence[Article], evidence: Sequence[Evidence], names: Iterable[str]) -> None:
+    """Add to each article's evidence every one of ``names`` its text contains (the batch's people)."""
     by_start: dict[str, set[str]] = {}
-    for ev in evidence:
-        for name in ev.items.get("person", set()):
-            by_start.setdefault(name[:2], set()).add(name)
+    for name in names:
+        by_start.setdefault(name[:2], set()).add(name)
     for article, ev in zip(articles, evidence, strict=True):
         text = _text(article)
         # One pass over the text, looking up names by their first two characters: linear in the batch.
@@ -291,7 +337,13 @@ def events(
         for article in articles
     ]
     _share_names(articles, evidence)
-    ids = [article.id for article in articles]
+    return cluster_events([article.id for article in articles], event_links(evidence))
+
+
+def cluster_events(
+    ids: Sequence[str], links: Iterable[tuple[int, int, float, list[str]]]
+) -> dict[str, EventInfo]:
+    """Union-find over linked index pairs: each cluster is named by its smallest id, reasons per article."""
     parent = {key: key for key in ids}
     reasons: dict[str, list[str]] = {key: [] for key in ids}
 
@@ -301,7 +353,7 @@ def events(
             key = parent[key]
         return key
 
-    for i, j, _score, why in event_links(evidence):
+    for i, j, _score, why in links:
         reasons[ids[i]].extend(f"{item}（与 {ids[j]}）" for item in why)
         reasons[ids[j]].extend(f"{item}（与 {ids[i]}）" for item in why)
         root_i, root_j = find(ids[i]), find(ids[j])
