@@ -40,8 +40,16 @@ def _free_port() -> int:
         return port
 
 
+def _runuser() -> str:
+    """runuser lives in /usr/sbin, which a CI job's PATH may leave out."""
+    found = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin")
+    if found is None:
+        raise RuntimeError("runuser (util-linux) not found: needed to run PostgreSQL as postgres under root")
+    return found
+
+
 def _as_server_user(argv: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
+    return [_runuser(), "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
 
 
 @dataclass
