@@ -129,7 +129,8 @@ def test_redirect_to_a_private_address_is_refused_before_connecting(
         f.fetch(origin.url("/go"))
     assert caught.value.where == location
     assert canary_server.hits == [] and len(origin.hits) == 1
-    assert time.monotonic() - started < 1.0  # refused, not tried and timed out
+    # refused, not tried and timed out (a loaded CI machine takes a second or more to get here at all)
+    assert time.monotonic() - started < FAST.connect_timeout_s
 
 
 def test_redirect_to_an_unparseable_address_is_an_error(
@@ -229,7 +230,7 @@ def test_huge_retry_after_is_capped(loopback_server: LoopbackServer) -> None:
     with fetcher(retry_after_max_s=0.5) as f:
         assert f.fetch(loopback_server.url("/r"), allow_private=True).content == b"ok"
     first, second = loopback_server.hits
-    assert 0.45 <= second.at - first.at <= 1.2
+    assert 0.45 <= second.at - first.at <= 5.0  # the cap waited, not 999999 s (slack for a loaded machine)
 
 
 def test_5xx_is_retried_until_success(client: Fetcher, loopback_server: LoopbackServer) -> None:

@@ -117,3 +117,23 @@ def test_index_follows_the_writes(store: SQLiteStore) -> None:
     _corpus(store, 30)
     assert store.integrity_check() == []
     assert store.search("") == [] and store.search_ids("   ") == []
+
+
+def test_reset_and_rewrite_of_the_index_gives_the_same_search(store: SQLiteStore) -> None:
+    """What `jiance reindex` and `jiance batch reindex` do: empty the index, write every article's entry
+    again (workers compute them with index_text), and search answers exactly as before."""
+    from jiance.store.search import body_fields, index_text, title_fields
+
+    arts = _corpus(store)
+    queries = ["芯片", "电池", "5g", "数字经济"]
+    before = {q: [(h.article_id, h.score) for h in store.search(q, limit=None)] for q in queries}
+    assert all(before.values())
+    store.reset_index()
+    assert all(store.search(q) == [] for q in queries)
+    entries = [(a.id, index_text(title_fields(a)), index_text(body_fields(a))) for a in arts]
+    assert sum(store.write_index(entries[i : i + 50]) for i in range(0, len(entries), 50)) == len(
+        {a.id for a in arts}
+    )
+    after = {q: [(h.article_id, h.score) for h in store.search(q, limit=None)] for q in queries}
+    assert after == before
+    assert store.integrity_check() == []
