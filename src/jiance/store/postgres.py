@@ -337,41 +337,19 @@ class PostgresStore(SQLStore):
         )
 
     def _insert_article(self, db: Any, document_id: str, position: int, art: Article) -> bool:
-        prov = art.provenance
-        grams, title_grams, folded, title_len, body_len = self._index_values(art)
-        import json
+        """One article at ``position``, without its document link (``jiance db copy`` copies links)."""
+        return self._insert_articles(db, document_id, [art], start=position, link=False) == 1
 
-        cur = db.execute(
-            "INSERT INTO articles (id, document_id, position, kind, section, title, subheadings, body,"
-            " speaker, headline, related_title, prov_path, url, line_start, line_end, page_start, page_end,"
-            " issue, published_at, source_name, author, created_at, grams, title_grams, folded, title_len,"
-            " body_len)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-            " array_to_tsvector(?::text[]), array_to_tsvector(?::text[]), ?, ?, ?)"
-            " ON CONFLICT (id) DO NOTHING RETURNING seq",
-            (art.id, document_id, position, art.kind, art.section, art.title,
-             json.dumps(art.subheadings, ensure_ascii=False), art.body, art.speaker, art.headline,
-             art.related_title, prov.path, prov.url, prov.line_start, prov.line_end, prov.page_start,
-             prov.page_end, json.dumps(art.issue.to_record(), ensure_ascii=False) if art.issue else None,
-             art.published_at, art.source_name, art.author, now(), grams, title_grams, folded, title_len,
-             body_len),
-        )  # fmt: skip
-        if cur.fetchone() is None:
-            return False
-        tx = self._tx()
-        tx.rows += 1
-        tx.title_tokens += title_len
-        tx.all_tokens += title_len + body_len
-        return True
-
-    def _insert_articles(self, db: Any, document_id: str, articles: Sequence[Article]) -> int:
+    def _insert_articles(
+        self, db: Any, document_id: str, articles: Sequence[Article], *, start: int = 0, link: bool = True
+    ) -> int:
         """All of a document's articles in one INSERT … SELECT FROM unnest(…) and its links in another:
         two round trips instead of two per article. Lexemes travel space-joined (a bigram never holds a
         space) and become tsvectors on the server. The first occurrence of a repeated text wins."""
         import json
 
         first: dict[str, tuple[int, Article]] = {}
-        for pos, art in enumerate(articles):
+        for pos, art in enumerate(articles, start):
             first.setdefault(art.id, (pos, art))
         columns: list[list[Any]] = [[] for _ in range(27)]
         stamp = now()
@@ -412,6 +390,8 @@ class PostgresStore(SQLStore):
             tx.rows += 1
             tx.title_tokens += title_len
             tx.all_tokens += title_len + body_len
+        if not link:
+            return len(rows)
         positions = list(first.values())
         db.execute(
             "INSERT INTO article_documents (article_id, document_id, position, first_seen)"
