@@ -39,6 +39,8 @@ __all__ = [
     "parse_path",
     "read_source",
     "split_options",
+    "store_failed",
+    "store_parsed",
 ]
 
 PDF = "application/pdf"
@@ -212,12 +214,23 @@ def import_file(path: Path, store: Store, settings: Settings) -> FileResult:
     except StoreError:
         raise  # a store that cannot be read is no fault of the file: never record it as a failed document
     except JianceError as error:
-        doc = _failed_document(
-            path, data if data is not None and len(data) <= settings.max_file_mb << 20 else None, error
-        )
-        store.save_import(doc, data, [])
-        reason = doc.reason
-        return FileResult(str(path), "failed", doc.id, reason, error.message)
+        return store_failed(path, data, error, store, settings)
+    return store_parsed(path, data, bulletin, store)
+
+
+def store_failed(
+    path: Path, data: bytes | None, error: JianceError, store: Store, settings: Settings
+) -> FileResult:
+    """Record a file that could not be imported as a failed document (its bytes kept under the size cap)."""
+    doc = _failed_document(
+        path, data if data is not None and len(data) <= settings.max_file_mb << 20 else None, error
+    )
+    store.save_import(doc, data, [])
+    return FileResult(str(path), "failed", doc.id, doc.reason, error.message)
+
+
+def store_parsed(path: Path, data: bytes, bulletin: Bulletin, store: Store) -> FileResult:
+    """Store a parsed file and its articles: the one write path of ``import`` and ``batch import``."""
     doc = Document(
         id=hashlib.sha256(data).hexdigest(),
         path=str(path),

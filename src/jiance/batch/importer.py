@@ -19,13 +19,13 @@ from jiance.pipeline import (
     FileResult,
     ImportReport,
     _already_imported,
-    _failed_document,
-    _now,
     _read_capped,
     iter_input_files,
     parse_bytes,
+    store_failed,
+    store_parsed,
 )
-from jiance.records import Bulletin, Document
+from jiance.records import Bulletin
 from jiance.settings import Settings
 from jiance.store.base import Store
 
@@ -52,27 +52,10 @@ def _rebuilt(info: tuple[str, str, str | None], path: str) -> JianceError:
 
 
 def _finish(path: Path, data: bytes, parsed: Any, store: Store, settings: Settings) -> FileResult:
-    """Store one parsed file exactly as ``pipeline.import_file`` does."""
+    """Store one parsed file exactly as ``pipeline.import_file`` does (its own two write helpers)."""
     if isinstance(parsed, tuple):
-        error = _rebuilt(parsed, str(path))
-        doc = _failed_document(path, data if len(data) <= settings.max_file_mb << 20 else None, error)
-        store.save_import(doc, data, [])
-        return FileResult(str(path), "failed", doc.id, doc.reason, error.message)
-    bulletin: Bulletin = parsed
-    doc = Document(
-        id=hashlib.sha256(data).hexdigest(),
-        path=str(path),
-        media_type=bulletin.media_type,
-        size=len(data),
-        status="imported",
-        encoding=bulletin.encoding,
-        fetched_at=_now(),
-        article_count=len(bulletin.articles),
-    )
-    outcome = store.save_import(doc, data, bulletin.articles)
-    return FileResult(
-        str(path), outcome.status, doc.id, articles=len(bulletin.articles), articles_new=outcome.articles_new
-    )
+        return store_failed(path, data, _rebuilt(parsed, str(path)), store, settings)
+    return store_parsed(path, data, parsed, store)
 
 
 def _parse_many(files: list[tuple[bytes, str]], settings: Settings) -> list[Any]:
@@ -121,9 +104,7 @@ def batch_import_paths(
         try:
             data = _read_capped(path, settings)
         except JianceError as error:
-            doc = _failed_document(path, None, error)
-            store.save_import(doc, None, [])
-            current.append((path, None, FileResult(str(path), "failed", doc.id, doc.reason, error.message)))
+            current.append((path, None, store_failed(path, None, error, store, settings)))
         else:
             known = _already_imported(store, hashlib.sha256(data).hexdigest())
             if known is not None:
