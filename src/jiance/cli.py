@@ -17,7 +17,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from jiance.cli_base import WorkspaceOption, _errors, _settings, _store, err, out
+from jiance.cli_base import WorkspaceOption, _errors, _settings, _store, err, file_printer, out
 from jiance.errors import ConfigError
 from jiance.pipeline import FileResult, import_paths, iter_input_files, parse_path
 from jiance.publish.markdown import bulletin_markdown
@@ -113,16 +113,7 @@ def import_(
     ):
         task = progress.add_task("importing", total=len(files))
 
-        def show(result: FileResult) -> None:
-            if result.status == "failed":
-                progress.console.print(
-                    f"failed {result.path}: {result.message} [{result.reason}]", markup=False, style="red"
-                )
-            else:
-                out.print(
-                    f"{result.status:9} {result.path} ({result.articles} articles, {result.articles_new} new)"
-                )
-            progress.advance(task)
+        show = file_printer(progress, task)
 
         report = import_paths(files, store, settings, on_file=show)
     out.print(_summary(report.results))

@@ -4,20 +4,22 @@ importing each other."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import Progress, TaskID
 
 from jiance.errors import ConfigError, JianceError
+from jiance.pipeline import FileResult
 from jiance.settings import Settings, load_settings
 from jiance.store.base import Store
 from jiance.workspace import open_store, resolve_workspace
 
-__all__ = ["WorkspaceOption", "err", "out"]
+__all__ = ["WorkspaceOption", "err", "file_printer", "out"]
 
 out = Console(soft_wrap=True, highlight=False)
 err = Console(stderr=True, soft_wrap=True, highlight=False)
@@ -66,3 +68,20 @@ def _store(workspace_option: str | None) -> Iterator[tuple[Path, Settings, Store
         yield workspace, settings, store
     finally:
         store.close()
+
+
+def file_printer(progress: Progress, task: TaskID) -> Callable[[FileResult], None]:
+    """The per-file line `import` and `batch import` print (failures in red on stderr), advancing ``task``."""
+
+    def show(result: FileResult) -> None:
+        if result.status == "failed":
+            progress.console.print(
+                f"failed {result.path}: {result.message} [{result.reason}]", markup=False, style="red"
+            )
+        else:
+            out.print(
+                f"{result.status:9} {result.path} ({result.articles} articles, {result.articles_new} new)"
+            )
+        progress.advance(task)
+
+    return show

@@ -13,8 +13,8 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, TaskID
 
-from jiance.cli_base import WorkspaceOption, _errors, _store, err, out
-from jiance.pipeline import FileResult, iter_input_files
+from jiance.cli_base import WorkspaceOption, _errors, _store, err, file_printer, out
+from jiance.pipeline import iter_input_files
 
 __all__ = ["batch_app", "reindex"]
 
@@ -54,16 +54,7 @@ def batch_import(
     ):
         task = progress.add_task("importing", total=len(files))
 
-        def show(result: FileResult) -> None:
-            if result.status == "failed":
-                progress.console.print(
-                    f"failed {result.path}: {result.message} [{result.reason}]", markup=False, style="red"
-                )
-            else:
-                out.print(
-                    f"{result.status:9} {result.path} ({result.articles} articles, {result.articles_new} new)"
-                )
-            progress.advance(task)
+        show = file_printer(progress, task)
 
         report = batch_import_paths(files, store, settings, client, on_file=show)
     out.print(_summary(report.results))
